@@ -1,0 +1,290 @@
+"""The three validation stages every source goes through, built from its column list.
+
+1. raw contract (pandera, over text): required, length, code lists, patterns;
+2. parse: text → typed values, recording every cell that matches its pattern but still cannot be parsed;
+3. typed contract (pandera): ranges, cross-column rules, duplicate keys.
+
+A cell that failed an earlier stage is null in later stages, so each defect is reported once, by the stage
+that can name it best (the coercion trap of a one-stage schema hides the real bad rows).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+import pandera.pandas as pa
+
+from contracts import codes
+
+MAX_ID_LENGTH = 40
+MAX_INT_DIGITS = 9  # larger numbers are out of range for every integer column; keeps Int64 safe
+EARLIEST_DATE = pd.Timestamp("2000-01-01")
+AGE_OF_CRIMINAL_RESPONSIBILITY = 14  # Juvenile Justice Code (unverified, see DOMAIN.md)
+
+TRUE_WORDS = ("true", "yes", "1", "po", "da")
+FALSE_WORDS = ("false", "no", "0", "jo", "ne")
+BOOLEAN_WORDS = {**{w: "true" for w in TRUE_WORDS}, **{w: "false" for w in FALSE_WORDS}}
+
+DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_DOTTED = r"^(\d{2})\.(\d{2})\.(\d{4})$"
+DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})$"
+INT_PATTERN = r"^[+-]?\d+$"
+DECIMAL_POINT_PATTERN = r"^[+-]?\d+(\.\d+)?$"
+DECIMAL_COMMA_PATTERN = r"^[+-]?\d+([.,]\d+)?$"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a source as DATA-SPEC section 3 defines it.
+
+    kind: id (case number, kept), person (identifier of a person, pseudonymised), code, region, offence,
+    date, int, decimal, bool.
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    codes: tuple[str, ...] = ()  # allowed codes for code and region kinds
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    agency: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # builds the source's own typed row checks for a reporting month
+    row_checks: object = None
+    # the column each row check's failure is attributed to
+    check_columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def person_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.kind == "person"]
+
+
+WITHDRAWN = Column("withdrawn", "bool")
+
+
+def code(name: str, required: bool = False, list_name: str | None = None) -> Column:
+    return Column(name, "code", required, codes.code_list(list_name or name))
+
+
+def demographics() -> tuple[Column, ...]:
+    """sex, birth_year, citizenship, public_official as investigations define them (optional)."""
+    return (
+        code("sex", list_name="sex"),
+        Column("birth_year", "int"),
+        code("citizenship"),
+        Column("public_official", "bool"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- normalise
+def normalise_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def _canonical_codes(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    lookup = {c.lower(): c for c in allowed}
+    folded = values.str.lower()
+    return folded.map(lookup).fillna(values).astype("str")
+
+
+def _canonical_regions(values: pd.Series) -> pd.Series:
+    aliases = codes.region_alias_map()
+    folded = values.map(codes.fold, na_action="ignore")
+    return folded.map(aliases).fillna(values).astype("str")
+
+
+def _canonical_offence(values: pd.Series) -> pd.Series:
+    # "ccrk2019.165.1" → "CCRK2019.165.1"; the law part is case-insensitive like every code
+    return values.str.upper().str.replace(r"\s+", "", regex=True)
+
+
+def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
+    """Trim every cell and bring codes, regions, booleans and person identifiers to canonical form.
+
+    Values that do not normalise are left as sent, so the contract can quote them back to the agency.
+    """
+    out = pd.DataFrame(index=frame.index)
+    for col in source.columns + (WITHDRAWN,):
+        text = frame[col.name].astype("str").str.strip()
+        if col.kind == "code":
+            text = _canonical_codes(text, col.codes)
+        elif col.kind == "region":
+            text = _canonical_regions(text)
+        elif col.kind == "offence":
+            text = _canonical_offence(text)
+        elif col.kind == "bool":
+            text = text.str.lower().map(BOOLEAN_WORDS).fillna(text).astype("str")
+        elif col.kind == "person":
+            text = text.str.upper().str.replace(r"\s+", "", regex=True)
+        out[col.name] = text
+    return out
+
+
+# --------------------------------------------------------------------------------------------- raw stage
+def named_check(fn, name: str) -> pa.Check:
+    return pa.Check(fn, name=name, error=name)
+
+
+def _blank_or(test):
+    """A check that passes empty cells (missing is the `required` check's business)."""
+    return lambda s: (s == "") | test(s)
+
+
+def _offence_pattern() -> str:
+    laws = "|".join(re.escape(c) for c in codes.code_list("law"))
+    return rf"^({laws})\.\d+[A-Z]?(\.\d+)?$"
+
+
+def raw_schema(source: Source, decimal_comma: bool) -> pa.DataFrameSchema:
+    columns = {}
+    for col in source.columns + (WITHDRAWN,):
+        checks = []
+        if col.required:
+            checks.append(named_check(lambda s: s != "", "required"))
+        if col.kind in ("id", "person"):
+            checks.append(named_check(lambda s: s.str.len() <= MAX_ID_LENGTH, "max_length"))
+        elif col.kind in ("code", "region"):
+            checks.append(named_check(_blank_or(lambda s, a=col.codes: s.isin(a)), "code_list"))
+        elif col.kind == "offence":
+            checks.append(named_check(_blank_or(lambda s, p=_offence_pattern(): s.str.match(p)), "offence_code"))
+        elif col.kind == "date":
+            checks.append(named_check(_blank_or(lambda s: s.str.match(DATE_PATTERN)), "date_format"))
+        elif col.kind == "int":
+            checks.append(named_check(_blank_or(lambda s: s.str.match(INT_PATTERN)), "number_format"))
+        elif col.kind == "decimal":
+            pattern = DECIMAL_COMMA_PATTERN if decimal_comma else DECIMAL_POINT_PATTERN
+            checks.append(named_check(_blank_or(lambda s, p=pattern: s.str.match(p)), "number_format"))
+        elif col.kind == "bool":
+            checks.append(named_check(_blank_or(lambda s: s.isin(["true", "false"])), "boolean"))
+        columns[col.name] = pa.Column("str", checks, nullable=False)
+    return pa.DataFrameSchema(columns, strict=True, name=f"{source.name} (raw)")
+
+
+# ------------------------------------------------------------------------------------------- parse stage
+def to_iso_dates(text: pd.Series) -> pd.Series:
+    return text.str.replace(DATE_DOTTED, r"\3-\2-\1", regex=True)
+
+
+def parse(text: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed frame from text that passed the raw contract (failed cells arrive as "").
+
+    Returns (typed, errors): errors lists each cell that matched its pattern but has no value
+    (an impossible date, a number too large), with its check name.
+    """
+    typed = pd.DataFrame(index=text.index)
+    errors = []
+    for col in source.columns + (WITHDRAWN,):
+        s = text[col.name]
+        blank = s == ""
+        if col.kind == "date":
+            values = pd.to_datetime(to_iso_dates(s), format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
+            bad = ~blank & values.isna()
+            errors.append(_cell_errors(bad, col.name, "date_invalid"))
+        elif col.kind == "int":
+            digits = s.str.lstrip("+-").str.len()
+            bad = ~blank & (digits > MAX_INT_DIGITS)
+            values = pd.to_numeric(s.where(~blank & ~bad), errors="coerce").astype("Int64")
+            errors.append(_cell_errors(bad, col.name, "range"))
+        elif col.kind == "decimal":
+            values = pd.to_numeric(s.str.replace(",", ".", regex=False).where(~blank), errors="coerce")
+            bad = values.abs() >= 10**MAX_INT_DIGITS
+            values = values.where(~bad).astype("Float64")
+            errors.append(_cell_errors(bad, col.name, "range"))
+        elif col.kind == "bool":
+            values = s.map({"true": True, "false": False}).astype("boolean")
+        else:
+            values = s.where(~blank).astype("str")
+        typed[col.name] = values
+    found = pd.concat(errors) if errors else pd.DataFrame(columns=["index", "column", "check"])
+    return typed, found
+
+
+def _cell_errors(bad: pd.Series, column: str, check: str) -> pd.DataFrame:
+    idx = bad[bad.fillna(False)].index
+    return pd.DataFrame({"index": idx, "column": column, "check": check})
+
+
+# ------------------------------------------------------------------------------------------- typed stage
+def month_end(month: str) -> pd.Timestamp:
+    return pd.Period(month, freq="M").end_time.normalize()
+
+
+def not_after(limit: pd.Timestamp) -> pa.Check:
+    return named_check(lambda s: s.isna() | (s <= limit), "future_date")
+
+
+def at_least(low, name: str = "range") -> pa.Check:
+    return named_check(lambda s: s.isna() | (s >= low), name)
+
+
+def at_most(high, name: str = "range") -> pa.Check:
+    return named_check(lambda s: s.isna() | (s <= high), name)
+
+
+def birth_year_check(reference: str | tuple[str, str]) -> pa.Check:
+    """birth_year within 1900 … year(reference date) − 14; reference may be (preferred, fallback)."""
+
+    def ok(df: pd.DataFrame) -> pd.Series:
+        if isinstance(reference, tuple):
+            ref = df[reference[0]].fillna(df[reference[1]])
+        else:
+            ref = df[reference]
+        year = ref.dt.year.astype("Int64")
+        by = df["birth_year"]
+        good = (by >= 1900) & (by <= year - AGE_OF_CRIMINAL_RESPONSIBILITY)
+        return (by.isna() | year.isna() | good).fillna(True).astype(bool)
+
+    return named_check(ok, "birth_year_range")
+
+
+def not_before(later: str, earlier: str) -> pa.Check:
+    def ok(df: pd.DataFrame) -> pd.Series:
+        return (df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier])).astype(bool)
+
+    return named_check(ok, "date_order")
+
+
+def unique_key(key: tuple[str, ...]) -> pa.Check:
+    """Every row that shares its key with another row of the file fails (all copies are held back)."""
+
+    def ok(df: pd.DataFrame) -> pd.Series:
+        complete = df[list(key)].notna().all(axis=1)
+        return ~(complete & df.duplicated(list(key), keep=False))
+
+    return named_check(ok, "duplicate_key")
+
+
+def typed_schema(source: Source, month: str) -> pa.DataFrameSchema:
+    limit = month_end(month)
+    dtypes = {
+        "date": "datetime64[s]", "int": "Int64", "decimal": "Float64", "bool": "boolean",
+    }
+    columns = {}
+    for col in source.columns + (WITHDRAWN,):
+        checks = []
+        if col.kind == "date":
+            checks.append(not_after(limit))
+        elif col.kind in ("int", "decimal") and col.name != "birth_year":
+            checks.append(at_least(0))
+        columns[col.name] = pa.Column(dtypes.get(col.kind, "str"), checks, nullable=True)
+    if "age" in columns:
+        columns["age"] = pa.Column("Int64", [at_least(0), at_most(120)], nullable=True)
+    if "opened_on" in columns:
+        columns["opened_on"].checks.append(at_least(EARLIEST_DATE, "date_range"))
+    row_checks = list(source.row_checks()) if source.row_checks else []
+    row_checks.append(unique_key(source.key))
+    return pa.DataFrameSchema(columns, checks=row_checks, strict=True, name=f"{source.name} (typed)")

@@ -1,0 +1,214 @@
+"""The `tipstats` command: refresh, validate, status, sample, template."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import load, quality
+from pipeline.settings import Settings
+from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
+
+app = typer.Typer(
+    help="Disaggregated statistics of trafficking-in-persons investigations, prosecutions and convictions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_REFUSED) -> None:
+    err.print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+# ------------------------------------------------------------------------------------------------ refresh
+@app.command()
+def refresh(
+    months: Annotated[Optional[list[Path]], typer.Argument(help="Month folders to load (default: every month in raw/ not yet loaded, oldest first).")] = None,
+    reload: Annotated[Optional[str], typer.Option("--reload", metavar="YYYY-MM", help="Replace a loaded month whose files changed.")] = None,
+) -> None:
+    """Load new monthly deliveries: validate, quarantine what fails, store the rest with history."""
+    settings = Settings.from_env()
+    try:
+        report = load.refresh(settings, months or None, reload, command=" ".join(["refresh", *sys.argv[2:]]))
+    except load.RefreshError as e:
+        fail(str(e), e.exit_code)
+    if report.load_id is None:
+        out.print(f"Nothing new to load ({len(report.skipped)} month(s) already loaded and unchanged).")
+        return
+    written = quality.write_quality_files(settings, [m.month.month for m in report.months])
+    print_refresh_summary(report, settings, written)
+
+
+def print_refresh_summary(report: load.RefreshReport, settings: Settings, quality_files: list[Path]) -> None:
+    months = [m.month.month for m in report.months]
+    out.print(f"Load {report.load_id}: {len(months)} month(s) {months[0]} … {months[-1]} into {settings.warehouse}"
+              f" (key fingerprint {report.fingerprint}).")
+    table = Table("source", "files", "rows read", "new", "replacing", "unchanged", "stored not current",
+                  "quarantined", title="Rows by source")
+    totals: dict[str, list[int]] = {}
+    for month in report.months:
+        for f in month.files:
+            t = totals.setdefault(f.result.source, [0] * 7)
+            c = f.counts
+            for i, v in enumerate([1, f.result.rows_read, c["new"], c["replacing"], c["unchanged"],
+                                   c["stored_not_current"], f.result.rows_rejected]):
+                t[i] += v
+    for source, t in totals.items():
+        table.add_row(source, *[str(v) for v in t])
+    out.print(table)
+    notes = []
+    for month in report.months:
+        for source, status in month.statuses.items():
+            if status != "delivered":
+                notes.append(f"{month.month.month} {source}: {status.replace('_', ' ')}")
+        for f in month.files:
+            r = f.result
+            if r.file_error:
+                notes.append(f"{r.month} {r.path.name} refused: {r.file_error}")
+            if r.dropped_columns:
+                notes.append(f"{r.month} {r.path.name}: identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
+        for name in month.month.ignored:
+            notes.append(f"{month.month.month} {name}: not a delivery file, ignored")
+    for note in notes:
+        out.print(f"  - {note}", markup=False)
+    if quality_files:
+        out.print(f"Quality files for the agencies: {len(quality_files)} under {settings.reports / 'restricted' / 'quality'}")
+
+
+# ----------------------------------------------------------------------------------------------- validate
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Files or month folders to check.")],
+    month: Annotated[Optional[str], typer.Option(metavar="YYYY-MM", help="Reporting month, for files outside a month folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check files against the contracts without loading them. Exit 0 all valid, 1 rows rejected, 2 file refused."""
+    if month is not None and not MONTH_PATTERN.match(month):
+        fail(f"--month takes YYYY-MM, not {month!r}")
+    results: list[FileResult] = []
+    ignored: list[str] = []
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such file or folder")
+        if path.is_dir():
+            if not MONTH_PATTERN.match(path.name):
+                fail(f"{path}: a month folder is named YYYY-MM")
+            folder = validate_month(path)
+            results += folder.files
+            ignored += [f"{path.name}/{n}" for n in folder.ignored]
+            continue
+        file_month = month_of(path) or month
+        if file_month is None:
+            fail(f"{path}: outside a month folder; give its reporting month with --month YYYY-MM")
+        try:
+            results.append(validate_file(path, file_month))
+        except ValueError as e:
+            fail(str(e))
+    code = EXIT_REFUSED if any(r.file_error for r in results) else (
+        EXIT_REJECTED if any(r.rows_rejected for r in results) else EXIT_OK)
+    if as_json:
+        print(json.dumps({"files": [file_json(r) for r in results], "ignored": ignored}, indent=2, ensure_ascii=False))
+    else:
+        print_validation(results, ignored)
+    raise typer.Exit(code)
+
+
+def file_json(r: FileResult) -> dict:
+    return {
+        "file": str(r.path), "source": r.source, "month": r.month, "rows_read": r.rows_read,
+        "rows_valid": r.rows_valid, "rows_rejected": r.rows_rejected, "dropped_columns": r.dropped_columns,
+        "missing_columns": r.missing_columns, "extra_columns": r.extra_columns, "file_error": r.file_error,
+        "errors": [
+            {"line": None if pd_na(e.line) else int(e.line), "column": e.column, "check": e.check,
+             "value": e.value, "reason": e.reason}
+            for e in r.errors.itertuples(index=False)
+        ] if not r.file_error else [],
+        "warnings": [{"line": int(w.line), "column": w.column, "check": w.check, "value": w.value, "reason": w.reason}
+                     for w in r.warnings.itertuples(index=False)],
+    }
+
+
+def pd_na(value) -> bool:
+    return value is None or value != value or str(value) == "<NA>"
+
+
+def print_validation(results: list[FileResult], ignored: list[str]) -> None:
+    for r in results:
+        if r.file_error:
+            out.print(f"{r.path}: REFUSED: {r.file_error}", markup=False)
+            continue
+        out.print(f"{r.path}: {r.rows_read} rows, {r.rows_valid} valid, {r.rows_rejected} rejected", markup=False)
+        if r.dropped_columns:
+            out.print(f"  identifying column(s) dropped unread: {', '.join(r.dropped_columns)}", markup=False)
+        if r.missing_columns:
+            out.print(f"  optional column(s) missing, read as unknown: {', '.join(r.missing_columns)}", markup=False)
+        if r.extra_columns:
+            out.print(f"  extra column(s) ignored: {', '.join(r.extra_columns)}", markup=False)
+        for e in r.errors.itertuples(index=False):
+            out.print(f"  line {e.line}: [{e.check}] {e.reason}", markup=False)
+        for w in r.warnings.itertuples(index=False):
+            out.print(f"  line {w.line}: warning [{w.check}] {w.reason}", markup=False)
+    for name in ignored:
+        out.print(f"{name}: not a delivery file, ignored", markup=False)
+
+
+# ------------------------------------------------------------------------------------------------- status
+@app.command()
+def status() -> None:
+    """What the warehouse holds: months and files loaded, rows per source, rows quarantined, key fingerprint."""
+    settings = Settings.from_env()
+    try:
+        con = load.connect(settings.warehouse, read_only=True)
+    except load.RefreshError as e:
+        fail(str(e))
+    with con:
+        fp = con.execute("select value from meta where name = 'key_fingerprint'").fetchone()
+        months = con.execute("select count(distinct month), min(month), max(month) from deliveries").fetchone()
+        out.print(f"Warehouse {settings.warehouse}: {months[0]} month(s) loaded, {months[1]} … {months[2]}; "
+                  f"key fingerprint {fp[0] if fp else 'none'}")
+        table = Table("source", "files", "nil returns", "not delivered", "rows read", "current records",
+                      "versions stored", "rows quarantined", title="By source")
+        for row in con.execute((load.SQL_DIR / "load" / "status.sql").read_text()).fetchall():
+            table.add_row(*[str(v) for v in row])
+        out.print(table)
+
+
+# ------------------------------------------------------------------------------------------ sample, template
+@app.command()
+def sample(
+    out_dir: Annotated[Path, typer.Argument(help="Where to write the month folders.")] = Path("raw"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")] = 2023,
+    months: Annotated[int, typer.Option(help="How many months from 2023-11.")] = 36,
+    scale: Annotated[float, typer.Option(help="Multiply the number of cases (for benchmarks).")] = 1.0,
+) -> None:
+    """Write deterministic sample deliveries that follow DATA-SPEC, defects included."""
+    from pipeline import sample as generator
+
+    defects = generator.generate(out_dir, seed=seed, months=months, scale=scale)
+    out.print(f"Wrote {months} month(s) to {out_dir} with {len(defects)} defective rows.")
+
+
+@app.command()
+def template(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the spreadsheets.")] = Path("templates"),
+) -> None:
+    """Write one spreadsheet template per source: header, drop-down code lists, formats, column notes."""
+    from pipeline import template as templates
+
+    for path in templates.write_templates(out_dir):
+        out.print(f"Wrote {path}")
+
+
+if __name__ == "__main__":
+    app()

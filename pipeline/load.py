@@ -1,0 +1,300 @@
+"""Load validated files into the warehouse: versions with lineage, quarantine, load log, deliveries.
+
+One refresh is one transaction: either every month it loads is in the warehouse, or nothing changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from contracts import SOURCES
+from pipeline import build, pseudonym
+from pipeline.settings import SQL_DIR, Settings
+from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_month
+
+OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
+PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}
+
+
+class RefreshError(Exception):
+    """A refresh that cannot go ahead; the message says why and what to do. Nothing was written."""
+
+    exit_code = 2
+
+
+@dataclass
+class FileLoad:
+    result: FileResult
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+
+
+@dataclass
+class MonthLoad:
+    month: MonthResult
+    files: list[FileLoad]
+    whole_month: bool  # first load or reload: every source gets a delivery status
+    statuses: dict[str, str] = field(default_factory=dict)  # source → delivery status
+
+
+@dataclass
+class RefreshReport:
+    load_id: int | None
+    months: list[MonthLoad]
+    skipped: list[str]  # month folders with nothing new
+    fingerprint: str
+
+
+# ------------------------------------------------------------------------------------------- connection
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if read_only:
+        if not path.exists():
+            raise RefreshError(f"no warehouse at {path}: run `tipstats refresh` first")
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute((SQL_DIR / "schema.sql").read_text())
+    return con
+
+
+def check_key(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    row = con.execute("select value from meta where name = 'key_fingerprint'").fetchone()
+    if row is None:
+        con.execute("insert into meta values ('key_fingerprint', ?)", [fingerprint])
+    elif row[0] != fingerprint:
+        raise RefreshError(
+            f"the pseudonymisation key (fingerprint {fingerprint}) is not the one this warehouse was built "
+            f"with (fingerprint {row[0]}): set TIPSTATS_KEY or TIPSTATS_KEY_FILE to the original key; "
+            "nothing was loaded"
+        )
+
+
+# ---------------------------------------------------------------------------------------------- planning
+def month_folders(raw: Path) -> list[Path]:
+    if not raw.is_dir():
+        raise RefreshError(f"no raw folder at {raw}")
+    return sorted(p for p in raw.iterdir() if p.is_dir() and MONTH_PATTERN.match(p.name))
+
+
+def delivered_files(folder: Path) -> dict[str, str]:
+    """source → the combined SHA-256 of its file(s) in the folder, as recorded in `deliveries`."""
+    from pipeline.read import sha256_of
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.iterdir()):
+        source = source_of(path) if path.is_file() else None
+        if source and path.stat().st_size > 0:
+            found.setdefault(source, []).append(sha256_of(path))
+    return {s: ",".join(h) for s, h in found.items()}
+
+
+def recorded(con: duckdb.DuckDBPyConnection, month: str) -> dict[str, tuple[str, str | None]] | None:
+    """source → (delivery status, file hash) as loaded, or None for a month never loaded."""
+    rows = con.execute("select source, status, sha256 from deliveries where month = ?", [month]).fetchall()
+    return {s: (status, h) for s, status, h in rows} if rows else None
+
+
+def plan(con, folders: list[Path], reload: str | None) -> tuple[list[tuple[Path, set[str] | None]], list[str]]:
+    """Which months (and which of their sources) to load. None = every source (first load or reload)."""
+    todo, skipped, changed = [], [], []
+    for folder in folders:
+        before = recorded(con, folder.name)
+        if folder.name == reload or before is None:
+            todo.append((folder, None))
+            continue
+        now = delivered_files(folder)
+        # a delivered file (or nil return) may not change without --reload; a source that was not
+        # delivered (missing, empty, refused) may arrive later: that is its first delivery
+        delivered = {s: h for s, (status, h) in before.items() if status != "not_delivered"}
+        differs = [s for s in SOURCES if s in delivered and now.get(s) != delivered[s]]
+        if differs:
+            changed.append(f"{folder.name} ({', '.join(differs)})")
+            continue
+        added = {s for s in now if s not in delivered and now[s] != before.get(s, (None, None))[1]}
+        if added:
+            todo.append((folder, added))
+        else:
+            skipped.append(folder.name)
+    if changed:
+        first = changed[0].split()[0]
+        raise RefreshError(
+            "files changed since they were loaded: " + "; ".join(changed)
+            + f". Nothing was loaded. To replace a month with its new files run `tipstats refresh --reload {first}`"
+        )
+    return todo, skipped
+
+
+# ------------------------------------------------------------------------------------------------ refresh
+def refresh(settings: Settings, folders: list[Path] | None = None, reload: str | None = None,
+            command: str = "refresh") -> RefreshReport:
+    key = pseudonym.load_key(settings.key_file)
+    fp = pseudonym.fingerprint(key)
+    if reload and not MONTH_PATTERN.match(reload):
+        raise RefreshError(f"--reload takes a month as YYYY-MM, not {reload!r}")
+    con = connect(settings.warehouse)
+    try:
+        check_key(con, fp)
+        if folders is None:
+            folders = month_folders(settings.raw)
+            if reload:
+                folders = [f for f in folders if f.name == reload]
+        for folder in folders:
+            if not folder.is_dir() or not MONTH_PATTERN.match(folder.name):
+                raise RefreshError(f"{folder}: not a month folder (raw/YYYY-MM)")
+        if reload:
+            if recorded(con, reload) is None:
+                raise RefreshError(f"month {reload} was never loaded: run `tipstats refresh` to load it")
+            if reload not in [f.name for f in folders]:
+                raise RefreshError(f"no folder for month {reload} to reload")
+        todo, skipped = plan(con, sorted(folders, key=lambda f: f.name), reload)
+        if not todo:
+            return RefreshReport(None, [], skipped, fp)
+        months = [_validate(folder, only) for folder, only in todo]
+        load_id = _write(con, months, key, fp, reload, command)
+    finally:
+        con.close()
+    return RefreshReport(load_id, months, skipped, fp)
+
+
+def _validate(folder: Path, only: set[str] | None) -> MonthLoad:
+    result = validate_month(folder)
+    if only is not None:
+        result.files = [f for f in result.files if f.source in only]
+    return MonthLoad(result, [FileLoad(f) for f in result.files], whole_month=only is None)
+
+
+def _write(con, months: list[MonthLoad], key: bytes, fp: str, reload: str | None, command: str) -> int:
+    con.begin()
+    try:
+        load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
+        con.execute("insert into loads values (?, ?, null, ?, ?)", [load_id, datetime.now(), command, fp])
+        if reload:
+            _forget_month(con, reload, load_id)
+        for month in months:
+            for file in month.files:
+                _load_file(con, load_id, file, key)
+            _record_deliveries(con, load_id, month)
+        _reference_warnings(con, load_id)
+        build.rebuild(con)
+        verify_load_log(con, load_id)
+        con.execute("update loads set finished_at = ? where load_id = ?", [datetime.now(), load_id])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return load_id
+
+
+def _forget_month(con, month: str, load_id: int) -> None:
+    """A reload rebuilds the warehouse as if the month had first arrived with the new files."""
+    for table in list(SOURCES) + ["quarantine", "warnings", "deliveries"]:
+        con.execute(f"delete from {table} where month = ?", [month])
+    con.execute("update load_log set superseded_by = ? where month = ? and superseded_by is null",
+                [load_id, month])
+
+
+def file_label(result: FileResult) -> str:
+    return f"{result.month}/{result.path.name}"
+
+
+def stored_frame(result: FileResult, key: bytes) -> pd.DataFrame:
+    """The file's valid rows as stored: identifiers pseudonymised, withdrawals reduced to their key."""
+    spec = SOURCES[result.source]
+    rows = result.valid.copy()
+    withdrawn = rows["withdrawn"].fillna(False).astype(bool)
+    for column in [c.name for c in spec.columns if c.name not in spec.key]:
+        rows[column] = rows[column].where(~withdrawn)  # a withdrawal carries only its key
+    rows["withdrawn"] = withdrawn
+    for column in spec.person_columns:
+        rows[column] = pseudonym.pseudonymise(rows[column], key)
+    content = [c.name for c in spec.columns] + ["withdrawn"]
+    rows["row_hash"] = pd.util.hash_pandas_object(rows[content], index=False).astype("uint64")
+    rows["record_key"] = rows[list(spec.key)].fillna("").astype("str").agg("\x1f".join, axis=1) \
+        if len(rows) else pd.Series(dtype="str")
+    rows = rows.rename(columns=PERSON_KEYS)
+    rows["month"], rows["file_sha256"] = result.month, result.sha256
+    rows["position"] = range(len(rows))
+    return rows
+
+
+def _load_file(con, load_id: int, file: FileLoad, key: bytes) -> None:
+    result = file.result
+    label = file_label(result)
+    if result.valid is not None and len(result.valid):
+        rows = stored_frame(result, key)
+        con.register("incoming", rows)
+        try:
+            sql = (SQL_DIR / "load" / "classify.sql").read_text().replace("{table}", result.source)
+            outcome = con.execute(sql).df()["outcome"].to_numpy()
+            rows = rows.assign(outcome=outcome)
+            stored = rows[rows["outcome"] != "unchanged"].drop(columns=["outcome", "position"])
+            con.unregister("incoming")
+            con.register("incoming", stored)
+            con.execute(f"insert into {result.source} by name select *, ? as load_id from incoming", [load_id])
+        finally:
+            con.unregister("incoming")
+        for outcome_name, n in pd.Series(outcome).value_counts().items():
+            file.counts[outcome_name] = int(n)
+    _insert_rows(con, "quarantine", result.errors, load_id, result, label)
+    _insert_rows(con, "warnings", result.warnings, load_id, result, label)
+    con.execute(
+        "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+        [load_id, result.month, result.source, label, result.sha256, result.format, result.encoding,
+         result.delimiter, result.rows_read, file.counts["new"], file.counts["replacing"],
+         file.counts["unchanged"], file.counts["stored_not_current"], result.rows_rejected,
+         result.dropped_columns, result.missing_columns, result.extra_columns, result.file_error],
+    )
+
+
+def _insert_rows(con, table: str, rows: pd.DataFrame, load_id: int, result: FileResult, label: str) -> None:
+    if rows is None or rows.empty:
+        return
+    frame = rows.assign(load_id=load_id, month=result.month, source=result.source, file=label)
+    con.register("incoming", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def delivery_status(result: FileResult | None) -> str:
+    if result is None or result.file_error:
+        return "not_delivered"
+    return "nil_return" if result.rows_read == 0 else "delivered"
+
+
+def _record_deliveries(con, load_id: int, month: MonthLoad) -> None:
+    by_source: dict[str, list[FileResult]] = {}
+    for f in month.files:
+        by_source.setdefault(f.result.source, []).append(f.result)
+    sources = SOURCES if month.whole_month else by_source
+    for source in sources:
+        results = by_source.get(source, [])
+        status = delivery_status(results[0] if len(results) == 1 else None)
+        files = ", ".join(r.path.name for r in results) or None
+        shas = ",".join(r.sha256 for r in results if r.sha256) or None
+        month.statuses[source] = status
+        con.execute("insert or replace into deliveries values (?, ?, ?, ?, ?, ?)",
+                    [month.month.month, source, status, files, shas, load_id])
+    for name in month.month.ignored:
+        con.execute(
+            "insert into warnings values (?, ?, null, ?, null, null, 'ignored_file', ?, ?)",
+            [load_id, month.month.month, f"{month.month.month}/{name}", name,
+             f"{name}: not a delivery file (investigations, prosecutions, judgments, victims as .csv or .xlsx); ignored"],
+        )
+
+
+def _reference_warnings(con, load_id: int) -> None:
+    con.execute((SQL_DIR / "load" / "reference_warnings.sql").read_text(), [load_id])
+
+
+def verify_load_log(con, load_id: int) -> None:
+    """Every raw row is accounted for, always: fail the refresh (and roll back) if not."""
+    broken = con.execute(
+        """select file from load_log where load_id = ? and rows_read <> rows_new + rows_replacing
+           + rows_unchanged + rows_stored_not_current + rows_quarantined""", [load_id]).fetchall()
+    if broken:
+        raise RuntimeError(f"load log does not reconcile for {', '.join(f for (f,) in broken)}: nothing was loaded")

@@ -1,0 +1,10 @@
+-- Current prosecutions: the latest version of each record by reporting month, then load; withdrawn keys retired.
+create or replace view stg_prosecutions as
+with versions as (
+    select *
+    from prosecutions
+    qualify row_number() over (partition by record_key order by month desc, load_id desc) = 1
+)
+select * exclude (row_hash)
+from versions
+where not withdrawn

@@ -1,0 +1,10 @@
+-- Current victims: the latest version of each record by reporting month, then load; withdrawn keys retired.
+create or replace view stg_victims as
+with versions as (
+    select *
+    from victims
+    qualify row_number() over (partition by record_key order by month desc, load_id desc) = 1
+)
+select * exclude (row_hash)
+from versions
+where not withdrawn
