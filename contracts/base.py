@@ -258,11 +258,15 @@ def not_before(later: str, earlier: str) -> pa.Check:
     return named_check(ok, "date_order")
 
 
-def unique_key(key: tuple[str, ...]) -> pa.Check:
-    """Every row that shares its key with another row of the file fails (all copies are held back)."""
+def unique_key(key: tuple[str, ...], required: tuple[str, ...]) -> pa.Check:
+    """Every row that shares its key with another row of the file fails (all copies are held back).
+
+    An empty optional key column is part of the key (victims: `case_id` empty = identified outside a case);
+    a row without a required key column has no key (it failed `required`).
+    """
 
     def ok(df: pd.DataFrame) -> pd.Series:
-        complete = df[list(key)].notna().all(axis=1)
+        complete = df[list(required)].notna().all(axis=1)
         return ~(complete & df.duplicated(list(key), keep=False))
 
     return named_check(ok, "duplicate_key")
@@ -286,5 +290,5 @@ def typed_schema(source: Source, month: str) -> pa.DataFrameSchema:
     if "opened_on" in columns:
         columns["opened_on"].checks.append(at_least(EARLIEST_DATE, "date_range"))
     row_checks = list(source.row_checks()) if source.row_checks else []
-    row_checks.append(unique_key(source.key))
+    row_checks.append(unique_key(source.key, tuple(k for k in source.key if k in source.required)))
     return pa.DataFrameSchema(columns, checks=row_checks, strict=True, name=f"{source.name} (typed)")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import load, quality
+from pipeline import load, quality, sentences, stats
 from pipeline.settings import Settings
 from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
 
@@ -20,14 +20,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, markup=False, soft_wrap=True, width=None if sys.stdout.isatty() else 132)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> None:
-    err.print(f"error: {message}", markup=False)
+    err.print(f"error: {message}")
     raise typer.Exit(code)
 
 
@@ -81,7 +81,7 @@ def print_refresh_summary(report: load.RefreshReport, settings: Settings, qualit
         for name in month.month.ignored:
             notes.append(f"{month.month.month} {name}: not a delivery file, ignored")
     for note in notes:
-        out.print(f"  - {note}", markup=False)
+        out.print(f"  - {note}")
     if quality_files:
         out.print(f"Quality files for the agencies: {len(quality_files)} under {settings.reports / 'restricted' / 'quality'}")
 
@@ -146,21 +146,21 @@ def pd_na(value) -> bool:
 def print_validation(results: list[FileResult], ignored: list[str]) -> None:
     for r in results:
         if r.file_error:
-            out.print(f"{r.path}: REFUSED: {r.file_error}", markup=False)
+            out.print(f"{r.path}: REFUSED: {r.file_error}")
             continue
-        out.print(f"{r.path}: {r.rows_read} rows, {r.rows_valid} valid, {r.rows_rejected} rejected", markup=False)
+        out.print(f"{r.path}: {r.rows_read} rows, {r.rows_valid} valid, {r.rows_rejected} rejected")
         if r.dropped_columns:
-            out.print(f"  identifying column(s) dropped unread: {', '.join(r.dropped_columns)}", markup=False)
+            out.print(f"  identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
         if r.missing_columns:
-            out.print(f"  optional column(s) missing, read as unknown: {', '.join(r.missing_columns)}", markup=False)
+            out.print(f"  optional column(s) missing, read as unknown: {', '.join(r.missing_columns)}")
         if r.extra_columns:
-            out.print(f"  extra column(s) ignored: {', '.join(r.extra_columns)}", markup=False)
+            out.print(f"  extra column(s) ignored: {', '.join(r.extra_columns)}")
         for e in r.errors.itertuples(index=False):
-            out.print(f"  line {e.line}: [{e.check}] {e.reason}", markup=False)
+            out.print(f"  line {e.line}: [{e.check}] {e.reason}")
         for w in r.warnings.itertuples(index=False):
-            out.print(f"  line {w.line}: warning [{w.check}] {w.reason}", markup=False)
+            out.print(f"  line {w.line}: warning [{w.check}] {w.reason}")
     for name in ignored:
-        out.print(f"{name}: not a delivery file, ignored", markup=False)
+        out.print(f"{name}: not a delivery file, ignored")
 
 
 # ------------------------------------------------------------------------------------------------- status
@@ -173,6 +173,8 @@ def status() -> None:
     except load.RefreshError as e:
         fail(str(e))
     with con:
+        if con.execute("select count(*) from loads").fetchone()[0] == 0:  # e.g. a first refresh that failed
+            fail(f"nothing loaded into {settings.warehouse} yet: run `tipstats refresh`")
         fp = con.execute("select value from meta where name = 'key_fingerprint'").fetchone()
         months = con.execute("select count(distinct month), min(month), max(month) from deliveries").fetchone()
         out.print(f"Warehouse {settings.warehouse}: {months[0]} month(s) loaded, {months[1]} … {months[2]}; "
@@ -209,6 +211,10 @@ def template(
     for path in templates.write_templates(out_dir):
         out.print(f"Wrote {path}")
 
+
+# the statistics commands live in their own modules, beside the queries they run
+for module in (stats, sentences):
+    module.register(app)
 
 if __name__ == "__main__":
     app()

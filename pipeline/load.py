@@ -61,10 +61,10 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 
 def check_key(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    """Refuse a key other than the warehouse's; the first load records its key (inside its transaction,
+    so a failed first refresh does not bind the warehouse to a key it never used)."""
     row = con.execute("select value from meta where name = 'key_fingerprint'").fetchone()
-    if row is None:
-        con.execute("insert into meta values ('key_fingerprint', ?)", [fingerprint])
-    elif row[0] != fingerprint:
+    if row is not None and row[0] != fingerprint:
         raise RefreshError(
             f"the pseudonymisation key (fingerprint {fingerprint}) is not the one this warehouse was built "
             f"with (fingerprint {row[0]}): set TIPSTATS_KEY or TIPSTATS_KEY_FILE to the original key; "
@@ -169,6 +169,7 @@ def _validate(folder: Path, only: set[str] | None) -> MonthLoad:
 def _write(con, months: list[MonthLoad], key: bytes, fp: str, reload: str | None, command: str) -> int:
     con.begin()
     try:
+        con.execute("insert or ignore into meta values ('key_fingerprint', ?)", [fp])
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         con.execute("insert into loads values (?, ?, null, ?, ?)", [load_id, datetime.now(), command, fp])
         if reload:
@@ -226,16 +227,13 @@ def _load_file(con, load_id: int, file: FileLoad, key: bytes) -> None:
     if result.valid is not None and len(result.valid):
         rows = stored_frame(result, key)
         con.register("incoming", rows)
-        try:
-            sql = (SQL_DIR / "load" / "classify.sql").read_text().replace("{table}", result.source)
-            outcome = con.execute(sql).df()["outcome"].to_numpy()
-            rows = rows.assign(outcome=outcome)
-            stored = rows[rows["outcome"] != "unchanged"].drop(columns=["outcome", "position"])
-            con.unregister("incoming")
-            con.register("incoming", stored)
-            con.execute(f"insert into {result.source} by name select *, ? as load_id from incoming", [load_id])
-        finally:
-            con.unregister("incoming")
+        sql = (SQL_DIR / "load" / "classify.sql").read_text().replace("{table}", result.source)
+        outcome = con.execute(sql).df()["outcome"].to_numpy()
+        con.unregister("incoming")
+        # every valid row is stored, an unchanged one too: a reload that forgets an earlier month must not
+        # lose what a later month sent (its unchanged rows were only "unchanged" against the forgotten one)
+        stored = rows.drop(columns=["position"])
+        insert_frame(con, result.source, stored, load_id=load_id)
         for outcome_name, n in pd.Series(outcome).value_counts().items():
             file.counts[outcome_name] = int(n)
     _insert_rows(con, "quarantine", result.errors, load_id, result, label)
@@ -253,11 +251,17 @@ def _insert_rows(con, table: str, rows: pd.DataFrame, load_id: int, result: File
     if rows is None or rows.empty:
         return
     frame = rows.assign(load_id=load_id, month=result.month, source=result.source, file=label)
-    con.register("incoming", frame)
-    try:
-        con.execute(f"insert into {table} by name select * from incoming")
-    finally:
-        con.unregister("incoming")
+    insert_frame(con, table, frame)
+
+
+def insert_frame(con, table: str, frame: pd.DataFrame, **constants) -> None:
+    """Insert a frame's columns that the table has, by name (no unregister on failure: the transaction
+    is rolled back and its error must not be hidden by a second one)."""
+    columns = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
+    con.register("incoming", frame[[c for c in frame.columns if c in columns]])
+    extra = "".join(f", ${i + 1} as {name}" for i, name in enumerate(constants))
+    con.execute(f"insert into {table} by name select *{extra} from incoming", list(constants.values()))
+    con.unregister("incoming")
 
 
 def delivery_status(result: FileResult | None) -> str:

@@ -13,7 +13,7 @@ import pandera.pandas as pa
 
 from contracts import SOURCES, base, codes
 from contracts.base import Source
-from pipeline.read import FileRefused, RawFile, read_file
+from pipeline.read import FileRefused, RawFile, read_file, sha256_of
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MASK = "***"
@@ -147,6 +147,8 @@ def _read_into(result: FileResult) -> RawFile | None:
     try:
         raw = read_file(result.path)
     except FileRefused as e:
+        if result.path.is_file() and result.path.stat().st_size:
+            result.sha256 = sha256_of(result.path)  # so the same refused file sent again is no new delivery
         result.refuse(str(e))
         return None
     result.sha256, result.format = raw.sha256, raw.format
@@ -189,7 +191,12 @@ def run_contracts(normal: pd.DataFrame, spec: Source, month: str, decimal_comma:
     for column, rows in raw_failures.groupby("column")["index"]:
         cleaned.loc[rows.to_numpy(), column] = ""
     typed, parse_failures = base.parse(cleaned, spec)
-    typed_failures = _failures(base.typed_schema(spec, month), typed, spec)
+    # a row whose key failed an earlier stage has no key to compare: keep it out of the duplicate check
+    early = pd.concat([raw_failures, parse_failures])
+    checked = typed.copy()
+    no_key = early.loc[early["column"].isin(spec.key), "index"].unique()
+    checked.loc[no_key, next(k for k in spec.key if k in spec.required)] = None
+    typed_failures = _failures(base.typed_schema(spec, month), checked, spec)
     errors = pd.concat([raw_failures, parse_failures, typed_failures], ignore_index=True)
     if spec.name == "judgments":
         errors = _attribute_sentence_column(errors, typed)
@@ -210,7 +217,7 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> 
     wide = cases["schema_context"] == "DataFrameSchema"
     cases = cases[["index", "column", "check"]].copy()
     cases["index"] = cases["index"].astype("int64")
-    cases.loc[wide, "column"] = cases.loc[wide, "check"].map(spec.check_columns).fillna("")
+    cases.loc[wide, "column"] = cases.loc[wide, "check"].map(lambda check: spec.check_columns.get(check, ""))
     return cases.drop_duplicates()
 
 
@@ -280,6 +287,8 @@ def describe(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spe
 
 def unknown_articles(valid: pd.DataFrame, spec: Source) -> pd.DataFrame:
     """Offence codes whose article the statute table does not list: accepted as group `other`, reported."""
+    if "offence_code" not in valid:  # victims carry no offence
+        return pd.DataFrame(columns=ERROR_COLUMNS)
     listed = {(r["law"], r["article"]) for r in codes.statutes()}
     codes_ = valid["offence_code"].dropna()
     parts = codes_.str.split(".", expand=True)

@@ -1,0 +1,406 @@
+"""`tipstats template`: one spreadsheet per source, generated from the contracts, for the agencies to fill in.
+
+Each workbook (`<source>.xlsx`) holds
+- the data sheet, named after the source and first in the workbook: row 1 is the header with the exact
+  column names of the contract (plus the optional `withdrawn`), so a filled template is itself a valid
+  delivery (DATA-SPEC 1: first sheet, first row = header). Drop-down lists for every code, region and
+  yes/no column; date, number and text formats and validations for the others;
+- `Columns`: what each column holds (type, required, rule in words, allowed codes, record key);
+- `Codes`: every code list the source uses, code and label; the long lists' drop-downs point here.
+
+Nothing here lists a column by hand: the columns, kinds, requirements and codes come from contracts/, the
+labels from contracts/codes/*.csv; only the short rule notes of DATA-SPEC section 3 are written out below.
+The bytes are deterministic (fixed document dates and zip timestamps), so templates can be versioned.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from contracts import SOURCES, base, codes
+from contracts.base import Column, Source
+
+FIRST_ROW, LAST_ROW = 2, 5000  # rows the formats' validations cover (a month's delta is far smaller)
+INLINE_LIST_LIMIT = 255  # Excel's limit for an inline list ("a,b,c"); longer lists refer to the Codes sheet
+FIXED_TIME = datetime(2025, 1, 1)  # workbook created/modified, so the same contracts write the same bytes
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+SPEC_VERSION = "DATA-SPEC v1.2"
+BOOLEAN_LIST = ("true", "false")
+MANY_CODES = 12  # the Columns sheet spells out at most this many codes; longer lists: see the Codes sheet
+
+CODES_SHEET, COLUMNS_SHEET = "Codes", "Columns"
+
+# -------------------------------------------------------------------------------------------- the words
+KIND_TYPE = {
+    "id": "text (at most 40 characters)",
+    "person": "text (at most 40 characters), identifier of a person",
+    "code": "code from the list",
+    "region": "code from the list",
+    "offence": "offence code LAW.article[.paragraph]",
+    "date": "date",
+    "int": "whole number",
+    "decimal": "decimal number",
+    "bool": "true / false",
+}
+
+KIND_RULE = {
+    "id": "Unique nationally within the column: prefix it with the office or court.",
+    "person": ("The agency's own stable identifier (often the personal number); it is replaced by a "
+               "pseudonym on arrival, before anything is stored."),
+    "code": "Choose from the drop-down (codes are case-insensitive).",
+    "region": "Choose the code from the drop-down.",
+    "offence": ("<LAW>.<article>[.<paragraph>], e.g. CCRK2019.165.1, or CCRK2019.165 when the paragraph is "
+                "not known. An article the statute table does not list is accepted as group 'other' and "
+                "reported."),
+    "date": "Not later than the last day of the reporting month.",
+    "int": "",
+    "decimal": "Decimal point, e.g. 7.5.",
+    "bool": "Empty = unknown.",
+}
+
+# the rule column of DATA-SPEC section 3, by column; (source, column) where the sources differ
+NOTES: dict[str | tuple[str, str], str] = {
+    "case_id": "Police/prosecution case number.",
+    ("prosecutions", "case_id"): "Investigation it came from.",
+    ("victims", "case_id"): "Investigation case; empty for a victim identified outside a criminal case.",
+    "prosecution_id": "Prosecution case number.",
+    ("judgments", "prosecution_id"): "Indictment it came from.",
+    "judgment_id": ("The first-instance court case number; appeal and supreme rows carry the judgment_id of "
+                    "the first-instance judgment they review."),
+    ("investigations", "person_id"): "The suspect.",
+    "person_id": "The defendant.",
+    "victim_id": "The victim.",
+    "judge_id": "Presiding judge.",
+    ("prosecutions", "offence_code"): "As charged.",
+    ("judgments", "offence_code"): "As adjudicated.",
+    "opened_on": "Not before {earliest}.",
+    "region": "Basic-level region.",
+    "office": "Basic-level region or SPRK (Special Prosecution Office).",
+    ("prosecutions", "court"): ("Basic court the indictment was filed with; empty = the court of the "
+                                "office's region (unknown for SPRK)."),
+    ("judgments", "court"): "{court_instance}.",
+    "instance": "first, appeal or supreme.",
+    "sex": "U = unknown.",
+    ("investigations", "sex"): "The suspect's sex; U = unknown.",
+    "birth_year": "1900 … (year of the reference date − {min_age}); reference date: {reference}.",
+    "citizenship": "ISO 3166-1 alpha-2, XK for Kosovo.",
+    "public_official": "The person is a public official (complicity).",
+    "status_on": "On or after opened_on.",
+    "victim_count": "≥ 0.",
+    "offence_date": "When the offence was committed; decides which law was in force.",
+    "judgment_date": "On or after offence_date.",
+    "verdict": "{verdict_instance}.",
+    "plea_agreement": "The charge was decided on a plea agreement.",
+    "final": "This judgment is final (no further appeal possible).",
+    "prison_months": "Imprisonment for this charge after this decision, ≥ 0; empty = none.",
+    "suspended": "The imprisonment is suspended (conditional sentence); empty = not suspended.",
+    "fine_eur": "≥ 0.",
+    "mitigation": "Legal ground recorded for a sentence below the statutory minimum; empty = none recorded.",
+    "age": "Age when identified, 0 … 120.",
+    "referred_to_services": "The victim was referred to assistance services.",
+    "sheltered": "The victim was placed in a shelter.",
+    "repatriated": "The victim was repatriated.",
+    "withdrawn": ("Optional. true retires the record with this key (e.g. a row sent with a wrong offence "
+                  "code); a withdrawal row needs only the key columns. Empty or false = a normal record."),
+}
+DEMOGRAPHICS_NOTE = "The defendant's, when known."  # prosecutions and judgments demographics
+SENTENCE_NOTE = "Only on a convicting verdict (convicted, confirmed, modified)."
+INHERITED_NOTE = "Appeal and supreme rows may leave it empty: it is taken from the first-instance row."
+INHERITED = ("offence_date", "plea_agreement", "mitigation")  # judgments, DATA-SPEC 3
+BIRTH_YEAR_REFERENCE = {
+    "investigations": "opened_on", "prosecutions": "decided_on", "judgments": "offence_date, else judgment_date",
+}
+# which code list of contracts/codes labels a column's codes, where it is not the column's own name
+LIST_OF = {"status": "investigation_status", "decision": "prosecution_decision"}
+
+# per-column number formats and validations beyond the kind's default
+NUMBER_FORMAT = {"id": "@", "person": "@", "offence": "@", "code": "@", "region": "@", "date": "yyyy-mm-dd",
+                 "int": "0", "decimal": "0.0#", "bool": "General"}
+FORMAT_OF = {"fine_eur": "#,##0.00"}
+WIDTH = {"id": 18, "person": 16, "offence": 17, "code": 14, "region": 10, "date": 13, "int": 12,
+         "decimal": 14, "bool": 10}
+
+HEADER_FONT = Font(bold=True)
+REQUIRED_FILL = PatternFill("solid", fgColor="FFD9E1F2")  # required columns: blue
+OPTIONAL_FILL = PatternFill("solid", fgColor="FFEDEDED")  # optional columns: grey
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+# ------------------------------------------------------------------------------------------------ public
+def write_templates(out_dir: Path) -> list[Path]:
+    """Write `<source>.xlsx` for every source into out_dir; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, source in SOURCES.items():
+        path = out_dir / f"{name}.xlsx"
+        path.write_bytes(template_bytes(source))
+        written.append(path)
+    return written
+
+
+def template_bytes(source: Source) -> bytes:
+    workbook = build_workbook(source)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _deterministic(buffer.getvalue())
+
+
+def template_columns(source: Source) -> tuple[Column, ...]:
+    """The columns a delivery of this source may carry, in template order: the contract's, then `withdrawn`."""
+    return source.columns + (base.WITHDRAWN,)
+
+
+def list_values(col: Column) -> tuple[str, ...]:
+    """The values a column's drop-down offers: its codes, or true/false; () for a column without a list."""
+    if col.kind in ("code", "region"):
+        return col.codes
+    if col.kind == "bool":
+        return BOOLEAN_LIST
+    return ()
+
+
+def code_list_name(col: Column) -> str:
+    """The contracts/codes list that labels a code or region column's codes."""
+    if col.kind == "region":
+        return "region"
+    name = LIST_OF.get(col.name, col.name)
+    missing = set(col.codes) - set(codes.code_list(name))
+    if missing:  # a contract change this module does not know yet: fail loudly, not with blank labels
+        raise ValueError(f"column {col.name}: codes {sorted(missing)} not in contracts/codes/{name}.csv")
+    return name
+
+
+def code_labels(col: Column) -> dict[str, str]:
+    name = code_list_name(col)
+    labels = codes.code_labels(name)
+    if name == "verdict":  # the verdict list depends on the instance: say which
+        instances = {c: [i for i in codes.instance_courts() if c in codes.verdicts_for(i)] for c in col.codes}
+        return {c: f"{labels[c]} — {', '.join(instances[c])}" for c in col.codes}
+    return {c: labels[c] for c in col.codes}
+
+
+# ---------------------------------------------------------------------------------------------- workbook
+def build_workbook(source: Source) -> Workbook:
+    workbook = Workbook()
+    data = workbook.active
+    data.title = source.name
+    columns_sheet = workbook.create_sheet(COLUMNS_SHEET)
+    codes_sheet = workbook.create_sheet(CODES_SHEET)
+    ranges = _write_codes_sheet(codes_sheet, source)
+    _write_data_sheet(data, source, ranges)
+    _write_columns_sheet(columns_sheet, source)
+    workbook.active = 0
+    props = workbook.properties
+    props.creator = props.lastModifiedBy = "tipstats"
+    props.title = f"{source.name} — monthly delivery template ({SPEC_VERSION})"
+    props.created = props.modified = FIXED_TIME
+    return workbook
+
+
+def _write_data_sheet(ws: Worksheet, source: Source, ranges: dict[str, str]) -> None:
+    for i, col in enumerate(template_columns(source), start=1):
+        letter = get_column_letter(i)
+        cell = ws.cell(row=1, column=i, value=col.name)
+        cell.font = HEADER_FONT
+        cell.fill = REQUIRED_FILL if col.required else OPTIONAL_FILL
+        cell.number_format = "@"
+        dim = ws.column_dimensions[letter]
+        dim.width = max(WIDTH[col.kind], len(col.name) + 3)
+        dim.number_format = FORMAT_OF.get(col.name, NUMBER_FORMAT[col.kind])  # style of every new cell
+        validation = _validation(col, source, ranges.get(col.name))
+        if validation is not None:
+            validation.add(f"{letter}{FIRST_ROW}:{letter}{LAST_ROW}")
+            ws.add_data_validation(validation)
+    ws.freeze_panes = "A2"
+
+
+def _validation(col: Column, source: Source, codes_range: str | None) -> DataValidation | None:
+    title = col.name[:32]
+    prompt = _short(f"{'Required' if col.required else 'Optional'}. {_rule(col, source)}")
+    common = dict(allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop",
+                  promptTitle=title, prompt=prompt, errorTitle=f"Not a valid {col.name}"[:32])
+    values = list_values(col)
+    if values:
+        inline = '"' + ",".join(values) + '"'
+        formula = inline if len(inline) - 2 <= INLINE_LIST_LIMIT else codes_range
+        what = "true or false" if col.kind == "bool" else f"one of the codes (sheet {CODES_SHEET})"
+        return DataValidation(type="list", formula1=formula, error=_short(f"Choose {what}."), **common)
+    if col.kind in ("id", "person"):
+        return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(base.MAX_ID_LENGTH),
+                              error=f"At most {base.MAX_ID_LENGTH} characters.", **common)
+    if col.kind == "date":
+        earliest = base.EARLIEST_DATE.date() if col.name == "opened_on" else date(1900, 1, 1)
+        # no date may be later than the reporting month, which has ended before the file is made
+        return DataValidation(type="date", operator="between", formula1=str(int(to_excel(earliest))),
+                              formula2="TODAY()",
+                              error=_short(f"A date from {earliest.isoformat()} up to the end of the reporting "
+                                           "month, written as yyyy-mm-dd."), **common)
+    if col.kind == "int":
+        low, high = _int_range(col)
+        if high is None:
+            return DataValidation(type="whole", operator="greaterThanOrEqual", formula1=str(low),
+                                  error=f"A whole number ≥ {low}.", **common)
+        return DataValidation(type="whole", operator="between", formula1=str(low), formula2=high,
+                              error=f"A whole number from {low} to {high}.", **common)
+    if col.kind == "decimal":
+        return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                              error="A number ≥ 0 (decimals with a point).", **common)
+    # offence codes: a pattern Excel cannot check; the prompt says how to write them
+    return DataValidation(type=None, **{k: v for k, v in common.items() if k != "errorStyle"})
+
+
+def _int_range(col: Column) -> tuple[int, str | None]:
+    """Whole-number bounds mirroring the typed contract (contracts.base.typed_schema)."""
+    if col.name == "birth_year":  # upper bound: a reference date cannot be later than today
+        return 1900, f"YEAR(TODAY())-{base.AGE_OF_CRIMINAL_RESPONSIBILITY}"
+    if col.name == "age":
+        return 0, "120"
+    return 0, None
+
+
+def _short(text: str, limit: int = 255) -> str:
+    """Excel refuses input and error messages longer than 255 characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ----------------------------------------------------------------------------------------------- Columns
+def _note(col: Column, source: Source) -> str:
+    note = NOTES.get((source.name, col.name))
+    if note is None and source.name in ("prosecutions", "judgments") and col.name in (
+            "sex", "birth_year", "citizenship", "public_official"):
+        note = DEMOGRAPHICS_NOTE + (" " + NOTES[col.name] if col.name in ("birth_year", "citizenship") else "")
+    if note is None:
+        note = NOTES.get(col.name, "")
+    if source.name == "judgments" and col.name in ("prison_months", "suspended", "fine_eur", "mitigation"):
+        note = f"{note} {SENTENCE_NOTE}".strip()
+    if source.name == "judgments" and col.name in INHERITED:
+        note = f"{note} {INHERITED_NOTE}".strip()
+    courts = codes.instance_courts()
+    basic = set(codes.regions(codes.BASIC_REGIONS_LEVEL))
+    return note.format(
+        earliest=base.EARLIEST_DATE.date().isoformat(),
+        reference=BIRTH_YEAR_REFERENCE.get(source.name, "the reference date"),
+        min_age=base.AGE_OF_CRIMINAL_RESPONSIBILITY,
+        court_instance="; ".join(
+            f"{i}: {'a basic-level court' if set(c) == basic else ', '.join(c)}" for i, c in courts.items()),
+        verdict_instance="; ".join(f"{i}: {', '.join(codes.verdicts_for(i))}" for i in courts),
+    )
+
+
+def _rule(col: Column, source: Source) -> str:
+    note, generic = _note(col, source), KIND_RULE[col.kind]
+    if "empty" in generic.lower() and (col.required or "empty" in note.lower()):
+        generic = ""  # a required column is never empty; the note already says what empty means
+    return " ".join(t for t in (note, generic) if t)
+
+
+def _allowed(col: Column) -> str:
+    values = list_values(col)
+    if col.kind == "bool":
+        return "true, false (yes/no, 1/0, po/jo, da/ne are also read)"
+    if col.kind == "offence":
+        laws = codes.read_rows(codes.CODES_DIR / "law.csv")
+        return "LAW: " + "; ".join(f"{r['code']} = {r['title']} ({r['citation']})" for r in laws)
+    if not values:
+        return ""
+    if len(values) > MANY_CODES:
+        return f"{len(values)} codes: see sheet {CODES_SHEET}, column {col.name}"
+    labels = code_labels(col)
+    return "\n".join(f"{c} = {labels[c]}" for c in values)
+
+
+def _write_columns_sheet(ws: Worksheet, source: Source) -> None:
+    ws["A1"] = f"{source.name}: delivery template ({SPEC_VERSION})"
+    ws["A1"].font = Font(bold=True, size=13)
+    lines = [
+        f"Record key: ({', '.join(source.key)}). A record sent again with the same key in a later month "
+        "replaces the earlier version; rows sharing a key within one file are all held back.",
+        f"Fill in the first sheet ('{source.name}') from row 2, one row per record; keep row 1 (the header) "
+        f"as it is. Required columns have a blue header. Save the file as {source.name}.xlsx in the folder "
+        "of the reporting month (YYYY-MM).",
+        "Each month's file holds the records created or changed during that month; no date may be later "
+        "than the last day of the month. Nothing to report: send the file with the header row only.",
+        "Do not add names, personal numbers, addresses, phone numbers, e-mail or dates of birth: such "
+        "columns are dropped unread.",
+    ]
+    for row, text in enumerate(lines, start=2):
+        ws.cell(row=row, column=1, value=text)
+    header_row = len(lines) + 3
+    header = ("column", "type", "required", "in record key", "rule", "allowed values")
+    for i, name in enumerate(header, start=1):
+        cell = ws.cell(row=header_row, column=i, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = OPTIONAL_FILL
+    for r, col in enumerate(template_columns(source), start=header_row + 1):
+        row = (col.name, KIND_TYPE[col.kind], "yes" if col.required else "no",
+               "yes" if col.name in source.key else "no", _rule(col, source), _allowed(col))
+        for i, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=i, value=value)
+            cell.alignment = WRAP
+    for letter, width in zip("ABCDEF", (22, 30, 10, 13, 70, 45)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+
+
+# ------------------------------------------------------------------------------------------------- Codes
+def _write_codes_sheet(ws: Worksheet, source: Source) -> dict[str, str]:
+    """One block per coded column (column, list, code, label); returns column → range of its codes."""
+    header = ("column", "list", "code", "label")
+    for i, name in enumerate(header, start=1):
+        cell = ws.cell(row=1, column=i, value=name)
+        cell.font = HEADER_FONT
+        cell.fill = OPTIONAL_FILL
+    row = 2
+    ranges = {}
+    for col in template_columns(source):
+        if col.kind not in ("code", "region"):
+            continue
+        name = code_list_name(col)
+        labels = code_labels(col)
+        first = row
+        for value in col.codes:
+            for i, v in enumerate((col.name, name, value, labels[value]), start=1):
+                ws.cell(row=row, column=i, value=v).number_format = "@"
+            row += 1
+        ranges[col.name] = f"{quote_sheetname(ws.title)}!$C${first}:$C${row - 1}"
+    offence = [c for c in template_columns(source) if c.kind == "offence"]
+    for col in offence:  # the LAW part of the offence code (not a drop-down: the code is a pattern)
+        for r in codes.read_rows(codes.CODES_DIR / "law.csv"):
+            for i, v in enumerate((col.name, "law", r["code"], f"{r['title']} ({r['citation']})"), start=1):
+                ws.cell(row=row, column=i, value=v)
+            row += 1
+    for letter, width in zip("ABCD", (22, 22, 12, 60)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:D{max(row - 1, 1)}"
+    return ranges
+
+
+# ------------------------------------------------------------------------------------------ determinism
+def _deterministic(data: bytes) -> bytes:
+    """Fix what openpyxl stamps with the current time: core.xml's modified date and the zip entry times."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                                 rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, content)
+    return out.getvalue()

@@ -1,0 +1,233 @@
+"""Shared fixtures of the ingest tests: an isolated environment, tiny hand-built deliveries, the CLI, the
+warehouse.
+
+Every test gets its own raw/, warehouse and reports/ under tmp_path and a fixed test key; HOME and
+XDG_CONFIG_HOME point into tmp_path too, so no test can read or create the user's key file.
+
+Deliveries follow DATA-SPEC v1.2. One valid row per source is defined below (INV, PROS, JUD, VIC); a test
+changes what it is about with `{**INV, "sex": "Q"}`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from contracts import SOURCES
+from pipeline.cli import app
+from pipeline.validate import FileResult, validate_file
+
+TEST_KEY = "tipstats-test-key-0123456789abcdef"
+MONTH = "2024-01"
+
+INV = {
+    "case_id": "PR-01/2024", "person_id": "1234567890", "offence_code": "CCRK2019.165.1",
+    "opened_on": "2024-01-05", "region": "PR", "exploitation_form": "sexual", "sex": "M",
+    "birth_year": "1980", "citizenship": "XK", "public_official": "false", "status": "open",
+    "status_on": "2024-01-10", "victim_count": "2",
+}
+PROS = {
+    "prosecution_id": "PPS-PR-01/2024", "case_id": "PR-01/2024", "person_id": "1234567890", "office": "PR",
+    "court": "", "offence_code": "CCRK2019.165.1", "decision": "indicted", "decided_on": "2024-01-20",
+    "sex": "M", "birth_year": "1980", "citizenship": "XK", "public_official": "false",
+}
+JUD = {
+    "judgment_id": "P-PR-07/2024", "prosecution_id": "PPS-PR-01/2024", "person_id": "1234567890",
+    "court": "PR", "instance": "first", "judge_id": "JUDGE-0042", "offence_code": "CCRK2019.165.1",
+    "offence_date": "2023-06-01", "judgment_date": "2024-01-25", "verdict": "convicted", "final": "false",
+    "plea_agreement": "false", "prison_months": "60", "suspended": "false", "fine_eur": "1000",
+    "mitigation": "", "sex": "M", "birth_year": "1980", "citizenship": "XK", "public_official": "false",
+}
+VIC = {
+    "victim_id": "VICTIM-0007", "case_id": "PR-01/2024", "identified_on": "2024-01-06",
+    "identified_by": "police", "sex": "F", "age": "17", "citizenship": "XK", "exploitation_form": "sexual",
+    "referred_to_services": "yes", "sheltered": "no", "repatriated": "",
+}
+DEFAULTS = {"investigations": INV, "prosecutions": PROS, "judgments": JUD, "victims": VIC}
+
+
+# --------------------------------------------------------------------------------------------- file text
+def csv_text(rows: list[dict], delimiter: str = ",", columns: list[str] | None = None) -> str:
+    """A CSV delivery: header (the first row's keys unless `columns` is given) and rows, `\\n` line ends."""
+    columns = columns if columns is not None else list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in columns])
+    return buffer.getvalue()
+
+
+def header_only(source: str, delimiter: str = ",") -> str:
+    """A nil return: the header row of every column of the source, no rows."""
+    return delimiter.join(DEFAULTS[source]) + "\n"
+
+
+def write_file(path: Path, content: list[dict] | str | bytes) -> Path:
+    """Rows (list of dicts) → CSV; text → UTF-8 as given; bytes → as given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, list):
+        content = csv_text(content)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    """A workbook whose first sheet holds `rows` (the header first), cells typed as the Python values are."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ----------------------------------------------------------------------------------------------- environment
+@dataclass
+class Env:
+    root: Path
+    raw: Path
+    warehouse: Path
+    reports: Path
+
+    def deliver(self, month: str, **files: list[dict] | str | bytes) -> Path:
+        """Write a month folder raw/<month>/ with one CSV per keyword (source=rows or literal content).
+
+        """
+        folder = self.raw / month
+        folder.mkdir(parents=True, exist_ok=True)
+        for source, content in files.items():
+            write_file(folder / f"{source}.csv", content)
+        return folder
+
+    def file(self, relative: str, content: list[dict] | str | bytes) -> Path:
+        """Write any file under raw/ (e.g. "2024-01/victims.xlsx", "loose/investigations.csv")."""
+        return write_file(self.raw / relative, content)
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    """Settings, key and home all under tmp_path. The patch is the fixture's own, so a test's
+    `monkeypatch` (even `monkeypatch.undo()`) can never send a command to the repository's raw/."""
+    home = tmp_path / "home"
+    home.mkdir()
+    e = Env(tmp_path, tmp_path / "raw", tmp_path / "warehouse" / "tipstats.duckdb", tmp_path / "reports")
+    e.raw.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIPSTATS_RAW", str(e.raw))
+        patch.setenv("TIPSTATS_WAREHOUSE", str(e.warehouse))
+        patch.setenv("TIPSTATS_REPORTS", str(e.reports))
+        patch.setenv("TIPSTATS_KEY", TEST_KEY)
+        patch.delenv("TIPSTATS_KEY_FILE", raising=False)
+        patch.setenv("HOME", str(home))
+        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        patch.chdir(tmp_path)
+        yield e
+
+
+# ------------------------------------------------------------------------------------------------------ CLI
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(env: Env):
+    """run("validate", path, "--json") → Run(exit_code, stdout, stderr). Unexpected exceptions propagate."""
+    runner = CliRunner()
+
+    def run(*args: str | Path) -> Run:
+        result = runner.invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def refresh(cli):
+    """Run `tipstats refresh` and insist it succeeded."""
+
+    def run(*args: str | Path) -> Run:
+        result = cli("refresh", *args)
+        assert result.exit_code == 0, result.stderr + result.stdout
+        return result
+
+    return run
+
+
+# ------------------------------------------------------------------------------------------------ warehouse
+@pytest.fixture
+def query(env: Env):
+    """query(sql, params) → list of row tuples, from a read-only connection opened for the one query."""
+
+    def run(sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(env.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    return run
+
+
+def dump(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every table and view of the warehouse, rows sorted: equal dumps mean an unchanged warehouse."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = [n for (n,) in con.execute(
+            "select table_name from information_schema.tables order by table_name").fetchall()]
+        return {n: sorted(con.execute(f'select * from "{n}"').fetchall(), key=repr) for n in names}
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------------------ validation
+@pytest.fixture
+def validate_rows(tmp_path: Path):
+    """validate_rows(source, rows or text or bytes, month=, name=) → FileResult, as `tipstats validate`
+    sees the file written to tmp_path/<month>/<source>.csv (or `name`)."""
+
+    def run(source: str, content: list[dict] | str | bytes, month: str = MONTH,
+            name: str | None = None) -> FileResult:
+        path = write_file(tmp_path / "files" / month / (name or f"{source}.csv"), content)
+        return validate_file(path, month)
+
+    return run
+
+
+def errors_of(result: FileResult) -> list[tuple[int, str, str]]:
+    """The (line, column, check) of every rejected cell, in report order."""
+    return [(int(line), column, check) for line, column, check in
+            result.errors[["line", "column", "check"]].itertuples(index=False)]
+
+
+def valid_value(result: FileResult, column: str, row: int = 0):
+    return result.valid[column].iloc[row]
+
+
+assert set(DEFAULTS) == set(SOURCES)
+
+
+@pytest.fixture(autouse=True)
+def _model_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TIPSTATS_TEST_LAYERS=staging runs the ingest tests against the staging views only (while the
+    statistics layers are being rebuilt elsewhere); by default a refresh builds every layer."""
+    import os
+
+    from pipeline import build
+
+    layers = os.environ.get("TIPSTATS_TEST_LAYERS")
+    if layers:
+        monkeypatch.setattr(build, "LAYERS", tuple(layers.split(",")))

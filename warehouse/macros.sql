@@ -1,0 +1,14 @@
+-- Small shared rules, as DuckDB macros, created before the models (pipeline/build.py).
+-- Unknown is a category, never dropped: every dimension value below is a code or 'unknown'.
+create or replace macro known_sex(s) as nullif(nullif(s, 'U'), '');
+create or replace macro sex_category(s) as coalesce(known_sex(s), 'U');
+create or replace macro age_group(age) as
+    case when age is null then 'unknown' when age < 18 then 'child' else 'adult' end;
+create or replace macro citizenship_group(c) as
+    case when c is null then 'unknown' when c = 'XK' then 'national' else 'foreign' end;
+create or replace macro yes_no(b) as case when b then 'yes' when not b then 'no' else 'unknown' end;
+create or replace macro known_form(f) as nullif(f, 'unknown');
+-- the court of a prosecution: the court named, else the office's region (SPRK has none: unknown)
+create or replace macro prosecution_court(court, office) as
+    coalesce(court, case when office = 'SPRK' then null else office end, 'unknown');
+create or replace macro quarter_of(d) as strftime(d, '%Y') || '-Q' || quarter(d);

@@ -1,0 +1,12 @@
+-- mart_units in long form: one row per unit × dimension, for breakdowns by any dimension with one query.
+-- 'total' (value 'all') is the undivided figure; a dimension that does not apply to a figure has value null.
+create or replace table mart_unit_dimensions as
+with wide as (
+    select figure, unit_id, 'all' as total, "group", region, office, court, exploitation_form, sex, age_group,
+           citizenship_group, public_official
+    from mart_units
+)
+from wide unpivot include nulls (
+    value for dimension in (total, "group", region, office, court, exploitation_form, sex, age_group,
+                            citizenship_group, public_official)
+)
