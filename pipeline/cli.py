@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import load, quality, sentences, stats
+from pipeline import backlog, load, quality, sentences, stats
 from pipeline.settings import Settings
 from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
 
@@ -40,7 +40,8 @@ def refresh(
     """Load new monthly deliveries: validate, quarantine what fails, store the rest with history."""
     settings = Settings.from_env()
     try:
-        report = load.refresh(settings, months or None, reload, command=" ".join(["refresh", *sys.argv[2:]]))
+        command = " ".join(["refresh", *map(str, months or []), *(["--reload", reload] if reload else [])])
+        report = load.refresh(settings, months or None, reload, command=command)
     except load.RefreshError as e:
         fail(str(e), e.exit_code)
     if report.load_id is None:
@@ -213,7 +214,7 @@ def template(
 
 
 # the statistics commands live in their own modules, beside the queries they run
-for module in (stats, sentences):
+for module in (stats, sentences, backlog):
     module.register(app)
 
 if __name__ == "__main__":

@@ -283,7 +283,7 @@ def _record_deliveries(con, load_id: int, month: MonthLoad) -> None:
         month.statuses[source] = status
         con.execute("insert or replace into deliveries values (?, ?, ?, ?, ?, ?)",
                     [month.month.month, source, status, files, shas, load_id])
-    for name in month.month.ignored:
+    for name in month.month.ignored if month.whole_month else []:  # reported once, when the month loads
         con.execute(
             "insert into warnings values (?, ?, null, ?, null, null, 'ignored_file', ?, ?)",
             [load_id, month.month.month, f"{month.month.month}/{name}", name,

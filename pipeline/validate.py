@@ -171,7 +171,9 @@ def _prepare_columns(raw: RawFile, spec: Source, result: FileResult) -> pd.DataF
         seen[name] = original
     result.dropped_columns = sorted({n for n in names if n in pii})
     wanted = [c.name for c in spec.columns] + [base.WITHDRAWN.name]
-    result.extra_columns = sorted({n for n in names if n and n not in wanted and n not in pii})
+    result.extra_columns = sorted({n for n in names if n and n not in wanted and n not in pii}) + [
+        f"column {i + 1} (no header)" for i, n in enumerate(names) if n == "" and raw.cells[i].str.strip().ne("").any()
+    ]
     missing_required = [c for c in spec.required if c not in names]
     if missing_required:
         raise FileRefused(f"{raw.path.name}: required column(s) missing: {', '.join(missing_required)}")

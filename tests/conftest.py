@@ -49,6 +49,8 @@ VIC = {
     "referred_to_services": "yes", "sheltered": "no", "repatriated": "",
 }
 DEFAULTS = {"investigations": INV, "prosecutions": PROS, "judgments": JUD, "victims": VIC}
+assert list(DEFAULTS) == list(SOURCES)
+assert all(list(DEFAULTS[s]) == [c.name for c in SOURCES[s].columns] for s in SOURCES)  # every column
 
 
 # --------------------------------------------------------------------------------------------- file text
@@ -101,9 +103,7 @@ class Env:
     reports: Path
 
     def deliver(self, month: str, **files: list[dict] | str | bytes) -> Path:
-        """Write a month folder raw/<month>/ with one CSV per keyword (source=rows or literal content).
-
-        """
+        """Write raw/<month>/<source>.csv for each keyword: source=rows (list of dicts), text or bytes."""
         folder = self.raw / month
         folder.mkdir(parents=True, exist_ok=True)
         for source, content in files.items():
@@ -211,23 +211,3 @@ def errors_of(result: FileResult) -> list[tuple[int, str, str]]:
     """The (line, column, check) of every rejected cell, in report order."""
     return [(int(line), column, check) for line, column, check in
             result.errors[["line", "column", "check"]].itertuples(index=False)]
-
-
-def valid_value(result: FileResult, column: str, row: int = 0):
-    return result.valid[column].iloc[row]
-
-
-assert set(DEFAULTS) == set(SOURCES)
-
-
-@pytest.fixture(autouse=True)
-def _model_layers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TIPSTATS_TEST_LAYERS=staging runs the ingest tests against the staging views only (while the
-    statistics layers are being rebuilt elsewhere); by default a refresh builds every layer."""
-    import os
-
-    from pipeline import build
-
-    layers = os.environ.get("TIPSTATS_TEST_LAYERS")
-    if layers:
-        monkeypatch.setattr(build, "LAYERS", tuple(layers.split(",")))

@@ -1,4 +1,6 @@
 """Reading deliveries (DATA-SPEC 1): encodings, delimiters, dates, booleans, XLSX cells, lines, refusals."""
+import io
+import zipfile
 from datetime import date, datetime
 
 import pandas as pd
@@ -200,12 +202,23 @@ def test_columns_in_any_order(validate_rows):
 
 
 # --------------------------------------------------------------------------------------- refused files
+def zip_bytes(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("investigations.csv", b"", "investigations.csv: empty file (0 bytes), counted as not delivered"),
     ("investigations.csv", csv_text([INV]).encode() + b"\x00\x00",
      "investigations.csv: contains NUL bytes, not a text file"),
     ("victims.xlsx", b"PK but not really a zip", "victims.xlsx: not a readable .xlsx workbook (BadZipFile)"),
     ("victims.xlsx", csv_text([VIC]).encode(), "victims.xlsx: not a readable .xlsx workbook (BadZipFile)"),
+    ("victims.xlsx", zip_bytes({"hello.txt": "a zip, but no workbook"}),
+     "victims.xlsx: not a readable .xlsx workbook (KeyError)"),
+    ("victims.xlsx", xlsx_bytes([]), "victims.xlsx: no header row"),
     ("victims.csv", b"\n  \n", "victims.csv: no header row"),
     ("victims.csv", ("x" * 1_100_000).encode(),
      "victims.csv: line 1: unreadable CSV (field larger than field limit (1048576))"),

@@ -20,8 +20,9 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def current(query, sql_columns: str = "case_id, status, month") -> list[tuple]:
-    return query(f"select {sql_columns} from stg_investigations order by case_id")
+def current(query) -> list[tuple]:
+    """The current investigations (stg view): case_id, status, and the month of the version that counts."""
+    return query("select case_id, status, month from stg_investigations order by case_id")
 
 
 def log(query, month: str, source: str = "investigations") -> tuple:
@@ -343,3 +344,55 @@ def test_a_failed_first_refresh_leaves_no_load_behind(env, cli, refresh, query, 
     refresh()
     assert query("select value from meta where name = 'key_fingerprint'") == [
         (pseudonym.fingerprint(b"the-real-key"),)]
+
+
+# ---------------------------------------------------------------------------------------------- arguments
+def test_refresh_loads_only_the_month_folders_given(env, cli, refresh, query):
+    env.deliver("2024-01", investigations=[INV])
+    february = env.deliver("2024-02", investigations=[INV2])
+    refresh(february)
+    assert query("select distinct month from deliveries") == [("2024-02",)]
+    refresh()
+    assert query("select distinct month from deliveries order by month") == [("2024-01",), ("2024-02",)]
+
+
+def test_refresh_refuses_a_folder_that_is_not_a_month(env, cli):
+    other = env.root / "inbox"
+    other.mkdir()
+    result = cli("refresh", other)
+    assert (result.exit_code, result.stderr) == (2, f"error: {other}: not a month folder (raw/YYYY-MM)\n")
+
+
+def test_refresh_without_a_raw_folder(env, cli):
+    env.raw.rmdir()
+    result = cli("refresh")
+    assert (result.exit_code, result.stderr) == (2, f"error: no raw folder at {env.raw}\n")
+
+
+def test_a_withdrawal_matches_the_key_however_the_person_id_is_written(env, refresh, query):
+    env.deliver("2024-01", investigations=[INV, INV2])
+    env.deliver("2024-02", investigations=withdrawals({**INV2, "person_id": " 555 0001 "}))
+    refresh()
+    assert current(query) == [("PR-01/2024", "open", "2024-01")]
+
+
+# ------------------------------------------------------------------------------------------- quality files
+def quality_file(env, month: str, agency: str) -> list[str]:
+    return (env.reports / "restricted" / "quality" / month / f"quality-{agency}.csv").read_text().splitlines()
+
+
+def test_quality_files_list_the_rows_held_back_for_each_agency(env, refresh):
+    env.deliver("2024-01", investigations=[INV, {**INV2, "sex": "=1+2"}], prosecutions=[PROS],
+                victims=b"", judgments=csv_text([JUD]).encode() + b"\x00")
+    refresh()
+    header = "file,line,record_key,column,check,value,reason"
+    assert quality_file(env, "2024-01", "police") == [
+        header,
+        "2024-01/investigations.csv,3,case_id=PZ-02/2024 person_id=*** offence_code=CCRK2019.165.1,sex,code_list,"
+        "'=1+2,\"sex '=1+2': not in the code list (F, M, X, U)\"",  # a formula is neutralised
+    ]
+    assert quality_file(env, "2024-01", "prosecution") == [header]  # all accepted
+    assert quality_file(env, "2024-01", "victim-identification") == [
+        header, "2024-01/victims.csv,,,,file_refused,,\"victims.csv: empty file (0 bytes), counted as not delivered\""]
+    assert quality_file(env, "2024-01", "courts") == [
+        header, "2024-01/judgments.csv,,,,file_refused,,\"judgments.csv: contains NUL bytes, not a text file\""]
