@@ -6,18 +6,14 @@ read-only connection and formats the rows.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-import sys
 from typing import Annotated, Optional
 
 import duckdb
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from pipeline import load
-from pipeline.settings import SQL_DIR, Settings
+from pipeline import terminal
+from pipeline.settings import SQL_DIR
 
 HEADERS = {
     "pending_start": "pending 1 Jan", "incoming_reentered": "of which re-entered", "pending": "pending",
@@ -36,47 +32,14 @@ def fetch(con: duckdb.DuckDBPyConnection, name: str, year: int | None) -> tuple[
     return [d[0] for d in result.description], result.fetchall()
 
 
-def cell(value) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def as_objects(columns: list[str], rows: list[tuple]) -> list[dict]:
-    return [{c: v.isoformat() if isinstance(v, dt.date) else v for c, v in zip(columns, row)} for row in rows]
-
-
-def table(title: str, columns: list[str], rows: list[tuple]) -> Table:
-    shown = Table(*[HEADERS.get(c, c) for c in columns], title=title)
-    for row in rows:
-        shown.add_row(*[cell(v) for v in row])
-    return shown
+def table(title: str, columns: list[str], rows: list[tuple]):
+    return terminal.table(title, [HEADERS.get(c, c) for c in columns], rows, number="{:.1f}")
 
 
 def run(queries: list[str], year: int | None) -> list[tuple[list[str], list[tuple]]]:
     """Each query's (columns, rows) from the warehouse, read-only; exit 2 with a message when it is missing."""
-    err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
-    try:
-        con = load.connect(Settings.from_env().warehouse, read_only=True)
-    except load.RefreshError as e:
-        err.print(f"error: {e}")
-        raise typer.Exit(2)
-    with con:
-        try:
-            return [fetch(con, name, year) for name in queries]
-        except duckdb.CatalogException:
-            err.print("error: the warehouse has no backlog and attrition tables: run `tipstats refresh` to rebuild it")
-            raise typer.Exit(2)
-
-
-def console() -> Console:
-    return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 200)
+    with terminal.warehouse("backlog and attrition tables") as con:
+        return [fetch(con, name, year) for name in queries]
 
 
 def backlog(
@@ -86,9 +49,9 @@ def backlog(
     """Court backlog per basic court and year (CEPEJ): incoming, resolved, pending, clearance, disposition time."""
     (columns, rows), (excluded_columns, excluded) = run(["backlog", "backlog_excluded"], year)
     if as_json:
-        print(json.dumps(as_objects(columns, rows), indent=2, ensure_ascii=False))
+        print(json.dumps(terminal.records(columns, rows), indent=2, ensure_ascii=False))
         return
-    out = console()
+    out = terminal.out
     out.print(table("Court backlog, unit defendant-case (prosecution, person)", columns, rows))
     for row in excluded:
         left_out = dict(zip(excluded_columns, row))
@@ -105,9 +68,9 @@ def funnel(
     """Attrition of investigated persons: prosecuted, convicted at first instance, finally convicted."""
     (columns, rows), (link_columns, links) = run(["funnel", "funnel_linkage"], year)
     if as_json:
-        print(json.dumps(as_objects(columns, rows), indent=2, ensure_ascii=False))
+        print(json.dumps(terminal.records(columns, rows), indent=2, ensure_ascii=False))
         return
-    out = console()
+    out = terminal.out
     out.print(table("Attrition of investigated persons (case, person) by cohort year", columns, rows))
     out.print(table("Later stages linked back (year of the later stage)", link_columns, links))
 

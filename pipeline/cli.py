@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pipeline import backlog, load, quality, sentences, stats
+from pipeline import backlog, load, quality, sentences, stats, terminal
 from pipeline.settings import Settings
 from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
 
@@ -20,15 +18,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, markup=False, soft_wrap=True, width=None if sys.stdout.isatty() else 132)
-err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
+out, fail = terminal.out, terminal.fail
 
 EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
-
-
-def fail(message: str, code: int = EXIT_REFUSED) -> None:
-    err.print(f"error: {message}")
-    raise typer.Exit(code)
 
 
 # ------------------------------------------------------------------------------------------------ refresh
@@ -169,22 +161,16 @@ def print_validation(results: list[FileResult], ignored: list[str]) -> None:
 def status() -> None:
     """What the warehouse holds: months and files loaded, rows per source, rows quarantined, key fingerprint."""
     settings = Settings.from_env()
-    try:
-        con = load.connect(settings.warehouse, read_only=True)
-    except load.RefreshError as e:
-        fail(str(e))
-    with con:
+    with terminal.warehouse() as con:
         if con.execute("select count(*) from loads").fetchone()[0] == 0:  # e.g. a first refresh that failed
             fail(f"nothing loaded into {settings.warehouse} yet: run `tipstats refresh`")
         fp = con.execute("select value from meta where name = 'key_fingerprint'").fetchone()
         months = con.execute("select count(distinct month), min(month), max(month) from deliveries").fetchone()
-        out.print(f"Warehouse {settings.warehouse}: {months[0]} month(s) loaded, {months[1]} … {months[2]}; "
-                  f"key fingerprint {fp[0] if fp else 'none'}")
-        table = Table("source", "files", "nil returns", "not delivered", "rows read", "current records",
-                      "versions stored", "rows quarantined", title="By source")
-        for row in con.execute((load.SQL_DIR / "load" / "status.sql").read_text()).fetchall():
-            table.add_row(*[str(v) for v in row])
-        out.print(table)
+        rows = con.execute((load.SQL_DIR / "load" / "status.sql").read_text()).fetchall()
+    out.print(f"Warehouse {settings.warehouse}: {months[0]} month(s) loaded, {months[1]} … {months[2]}; "
+              f"key fingerprint {fp[0] if fp else 'none'}")
+    out.print(terminal.table("By source", ["source", "files", "nil returns", "not delivered", "rows read",
+                                           "current records", "versions stored", "rows quarantined"], rows))
 
 
 # ------------------------------------------------------------------------------------------ sample, template

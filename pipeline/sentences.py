@@ -5,7 +5,6 @@ The query is warehouse/queries/sentences.sql; this module only chooses the colum
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from enum import Enum
@@ -14,12 +13,10 @@ from typing import Annotated, Optional
 import duckdb
 import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from pipeline import load
+from pipeline import terminal
 from pipeline.export import neutralise
-from pipeline.settings import SQL_DIR, Settings
+from pipeline.settings import SQL_DIR
 
 QUERY = SQL_DIR / "queries" / "sentences.sql"
 PUBLIC_COLUMNS = ["year", "court", "offence_code", "offence_date", "law_applied", "min_months", "max_months",
@@ -49,22 +46,6 @@ def fetch(con: duckdb.DuckDBPyConnection, basis: str, year: int | None, below_mi
     return keep, [tuple(row[i] for i in index) for row in rows]
 
 
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def json_value(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def sentences(
     year: Annotated[Optional[int], typer.Option(help="Only sentences of this year (of the judgment date).")] = None,
     below_minimum: Annotated[bool, typer.Option("--below-minimum", help="Only sentences below the statutory minimum (no prison, suspended or a shorter term, where the minimum is known).")] = False,
@@ -73,30 +54,17 @@ def sentences(
     restricted: Annotated[bool, typer.Option("--restricted", help="Also show judgment_id, judgment_date and the person and judge pseudonyms (restricted output).")] = False,
 ) -> None:
     """Sentenced charges against the statutory minimum: law applied, range, sentence, category."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        con = load.connect(Settings.from_env().warehouse, read_only=True)
-    except load.RefreshError as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(2)
-    with con:
-        try:
-            columns, rows = fetch(con, instance.value, year, below_minimum, restricted)
-        except duckdb.CatalogException:
-            err.print("error: the warehouse has no sentence tables: run `tipstats refresh` to rebuild it", markup=False)
-            raise typer.Exit(2)
+    with terminal.warehouse("sentence tables") as con:
+        columns, rows = fetch(con, instance.value, year, below_minimum, restricted)
     if fmt is Format.json:
-        print(json.dumps([{c: json_value(v) for c, v in zip(columns, row)} for row in rows],
+        print(json.dumps(terminal.records(columns, rows),
                          indent=2, ensure_ascii=False))
     elif fmt is Format.csv:
         frame = pd.DataFrame(rows, columns=columns)
         neutralise(frame).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
-        out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-        table = Table(*columns, title=f"Sentenced charges, {instance.value} instance basis ({len(rows)})")
-        for row in rows:
-            table.add_row(*[cell(v) for v in row])
-        out.print(table)
+        title = f"Sentenced charges, {instance.value} instance basis ({len(rows)})"
+        terminal.out.print(terminal.table(title, columns, rows, empty=""))
 
 
 def register(app: typer.Typer) -> None:

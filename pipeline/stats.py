@@ -10,12 +10,11 @@ from typing import Annotated, Optional
 
 import duckdb
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from contracts import codes
-from pipeline import load
-from pipeline.settings import SQL_DIR, Settings
+from pipeline import terminal
+from pipeline.settings import SQL_DIR
 
 GROUPS = {"trafficking": ["trafficking"], "related": ["related"], "all": ["trafficking", "related"]}
 DIMENSIONS = ("region", "court", "office", "group", "exploitation_form", "sex", "age_group",
@@ -86,19 +85,11 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """The year's figures, unsuppressed (internal): investigations, prosecutions, convictions, sentences."""
-    err = Console(stderr=True, markup=False, soft_wrap=True)
     if group not in GROUPS:
-        err.print(f"error: --group must be one of {', '.join(GROUPS)}, not {group!r}")
-        raise typer.Exit(2)
+        terminal.fail(f"--group must be one of {', '.join(GROUPS)}, not {group!r}")
     if by is not None and by not in DIMENSIONS:
-        err.print(f"error: --by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
-        raise typer.Exit(2)
-    try:
-        con = load.connect(Settings.from_env().warehouse, read_only=True)
-    except load.RefreshError as e:
-        err.print(f"error: {e}")
-        raise typer.Exit(2)
-    with con:
+        terminal.fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
+    with terminal.warehouse() as con:
         result = compute(con, year, group, by)
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -107,22 +98,21 @@ def stats(
 
 
 def print_stats(result: dict) -> None:
-    out = Console(markup=False, highlight=False)
     rows = result.get("rows") or [{"value": "all", **result}]
     label = result.get("by") or "value"
     columns = [str(r.get(label, "all")) for r in rows]
     table = Table("figure", *columns, title=f"{result['year']}, group {result['group']}"
                   + (f", by {result['by']}" if result.get("by") else ""))
-    shown = lambda v: "–" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+    shown = terminal.cell
     for figure in COUNT_FIGURES:
         table.add_row(figure, *[shown(r[figure]) for r in rows])
     for category in ["total", *codes.code_list("sentence_category")]:
         table.add_row(f"sentences: {category}", *[shown(r["sentences"][category]) for r in rows])
     for figure in PERSON_FIGURES:
         table.add_row(figure, *[shown(r[figure]) for r in rows])
-    out.print(table)
+    terminal.out.print(table)
     cover = ", ".join(f"{s} {c['months_delivered']}/{c['months_in_year']}" for s, c in result["coverage"].items())
-    out.print(f"Coverage (months delivered): {cover}")
+    terminal.out.print(f"Coverage (months delivered): {cover}")
 
 
 def register(app: typer.Typer) -> None:
