@@ -1,10 +1,13 @@
 -- Which sources delivered each month (DATA-SPEC 1): a nil return is a delivery (nothing to report);
--- a missing, empty, unreadable or refused file is not. One row per source × calendar month from the
--- first to the last month loaded; a month with no record at all counts as not delivered.
+-- a missing, empty, unreadable or refused file is not. One row per source × calendar month, from January of
+-- the earliest year with a delivery or a counted unit (units can be dated before the first delivered month)
+-- to the last month loaded; a month with no record at all counts as not delivered.
 create or replace table mart_coverage as
 with bounds as (
-    select strptime(min(month), '%Y-%m')::date as first_month, strptime(max(month), '%Y-%m')::date as last_month
-    from deliveries
+    select date_trunc('year', least(strptime(min(d.month), '%Y-%m')::date,
+                                    (select min(unit_date) from mart_units)))::date as first_month,
+           strptime(max(d.month), '%Y-%m')::date as last_month
+    from deliveries d
 ),
 months as (
     select strftime(m, '%Y-%m') as month, year(m) as year, quarter_of(m) as quarter
