@@ -5,14 +5,35 @@ import json
 from pathlib import Path
 from typing import Annotated, Optional
 
+import duckdb
 import typer
 from rich.table import Table
 
-from pipeline import backlog, load, quality, sentences, stats, terminal
-from pipeline.settings import Settings
+from pipeline import audit, backlog, load, lock, recover, sentences, stats, terminal
+from pipeline import report as publication  # `report` is refresh's load report below
+from pipeline.settings import Settings, SettingsError
 from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
 
+
+class Commands(typer.core.TyperGroup):
+    """Every command: a busy warehouse is one line and exit 3, an unusable setting one line and exit 2."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except lock.Busy as e:
+            fail(str(e), e.exit_code)
+        except SettingsError as e:
+            fail(str(e))
+        except duckdb.IOException as e:  # DuckDB's own file lock, met outside load.connect
+            if not lock.is_duckdb_lock_error(e):
+                raise
+            busy = lock.from_duckdb(Settings.from_env().warehouse, e)
+            fail(str(busy), busy.exit_code)
+
+
 app = typer.Typer(
+    cls=Commands,
     help="Disaggregated statistics of trafficking-in-persons investigations, prosecutions and convictions.",
     no_args_is_help=True,
     add_completion=False,
@@ -28,19 +49,26 @@ EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
 def refresh(
     months: Annotated[Optional[list[Path]], typer.Argument(help="Month folders to load (default: every month in raw/ not yet loaded, oldest first).")] = None,
     reload: Annotated[Optional[str], typer.Option("--reload", metavar="YYYY-MM", help="Replace a loaded month whose files changed.")] = None,
+    ctx: typer.Context = None,
 ) -> None:
     """Load new monthly deliveries: validate, quarantine what fails, store the rest with history."""
     settings = Settings.from_env()
+    # one refresh at a time, for the whole command (quality files and reports included); exit 3 if busy
+    ctx.with_resource(lock.refresh_lock(settings.warehouse))
     try:
         command = " ".join(["refresh", *map(str, months or []), *(["--reload", reload] if reload else [])])
+        recovered = recover.write_quality_files(settings, [])  # missing, or left unwritten by an interrupted refresh
         report = load.refresh(settings, months or None, reload, command=command)
     except load.RefreshError as e:
         fail(str(e), e.exit_code)
+    if recovered:
+        out.print(f"Wrote {len(recovered)} quality file(s) that were missing or left unwritten by an interrupted refresh.")
     if report.load_id is None:
         out.print(f"Nothing new to load ({len(report.skipped)} month(s) already loaded and unchanged).")
         return
-    written = quality.write_quality_files(settings, [m.month.month for m in report.months])
+    written = recover.write_quality_files(settings, [m.month.month for m in report.months])
     print_refresh_summary(report, settings, written)
+    publication.after_refresh()  # the latest complete year's and the latest month's reports
 
 
 def print_refresh_summary(report: load.RefreshReport, settings: Settings, quality_files: list[Path]) -> None:
@@ -200,7 +228,7 @@ def template(
 
 
 # the statistics commands live in their own modules, beside the queries they run
-for module in (stats, sentences, backlog):
+for module in (stats, sentences, backlog, publication, audit):
     module.register(app)
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Writing tables people open in a spreadsheet: CSV and XLSX with formula injection neutralised."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,3 +26,75 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     neutralise(frame).to_csv(path, index=False, encoding="utf-8")
     return path
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a title line above the table, the table, notes below it."""
+    name: str
+    frame: pd.DataFrame
+    title: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def write_xlsx(sheets: list[Sheet], path: Path, marking: str | None = None) -> Path:
+    """A workbook, one sheet per table, text cells neutralised like CSV. With `marking` (e.g. RESTRICTED)
+    every sheet starts with it and every printed page carries it in its header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for sheet in sheets:
+        ws = workbook.create_sheet(sheet_name(sheet.name))
+        lines = ([marking] if marking else []) + ([sheet.title] if sheet.title else [])
+        for line in lines:
+            ws.append([neutral_text(line)])
+            ws.cell(ws.max_row, 1).font = bold
+        if lines:
+            ws.append([])
+        header_row = ws.max_row + 1
+        frame = neutralise(sheet.frame)
+        ws.append([neutral_text(str(c)) for c in frame.columns])
+        for cell in ws[header_row]:
+            cell.font = bold
+        for row in frame.itertuples(index=False):
+            ws.append([xlsx_value(v) for v in row])
+        if sheet.notes:
+            ws.append([])
+            for note in sheet.notes:
+                ws.append([neutral_text(note)])
+        ws.freeze_panes = ws.cell(header_row + 1, 1)
+        for column, cells in zip(range(1, frame.shape[1] + 1), ws.iter_cols(min_row=header_row)):
+            width = max((len(str(c.value)) for c in cells if c.value is not None), default=8)
+            ws.column_dimensions[cells[0].column_letter].width = min(max(width + 2, 8), 60)
+        if marking:
+            ws.oddHeader.center.text = marking
+            ws.evenHeader.center.text = marking
+            ws.oddFooter.center.text = marking
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+def sheet_name(name: str) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if c in "[]:*?/\\" else c for c in name)[:31]
+
+
+def neutral_text(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def xlsx_value(value):
+    """A cell as openpyxl writes it: missing → empty, numpy scalars → Python numbers, text as it is
+    (already neutralised); openpyxl would store text starting with '=' as a formula, which neutralise()
+    has prevented."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

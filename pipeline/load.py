@@ -12,11 +12,14 @@ import duckdb
 import pandas as pd
 
 from contracts import SOURCES
-from pipeline import build, pseudonym
+from pipeline import build, faults, lock, pseudonym
 from pipeline.settings import SQL_DIR, Settings
 from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_month
 
 OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
+# meta row naming the months whose quality files are still to be written: set in the load's transaction,
+# cleared once they are written (pipeline/recover.py), so a refresh killed in between leaves a mark
+QUALITY_PENDING = "quality_pending"
 PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}
 
 
@@ -50,13 +53,23 @@ class RefreshReport:
 
 # ------------------------------------------------------------------------------------------- connection
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The warehouse; lock.Busy (exit 3) while another process refreshes it or holds it open for writing."""
     if read_only:
+        lock.check_not_busy(path)
         if not path.exists():
             raise RefreshError(f"no warehouse at {path}: run `tipstats refresh` first")
-        return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute((SQL_DIR / "schema.sql").read_text())
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as e:
+        if lock.is_duckdb_lock_error(e):
+            raise lock.from_duckdb(path, e) from None
+        raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
+    except duckdb.Error as e:  # not a DuckDB file, a newer version, a damaged file
+        raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
+    if not read_only:
+        con.execute((SQL_DIR / "schema.sql").read_text())
     return con
 
 
@@ -130,6 +143,13 @@ def plan(con, folders: list[Path], reload: str | None) -> tuple[list[tuple[Path,
 # ------------------------------------------------------------------------------------------------ refresh
 def refresh(settings: Settings, folders: list[Path] | None = None, reload: str | None = None,
             command: str = "refresh") -> RefreshReport:
+    """One refresh, holding the refresh lock throughout (lock.Busy if another one runs)."""
+    with lock.refresh_lock(settings.warehouse):
+        faults.checkpoint("after_lock")
+        return _refresh(settings, folders, reload, command)
+
+
+def _refresh(settings: Settings, folders: list[Path] | None, reload: str | None, command: str) -> RefreshReport:
     key = pseudonym.load_key(settings.key_file)
     fp = pseudonym.fingerprint(key)
     if reload and not MONTH_PATTERN.match(reload):
@@ -153,6 +173,7 @@ def refresh(settings: Settings, folders: list[Path] | None = None, reload: str |
         if not todo:
             return RefreshReport(None, [], skipped, fp)
         months = [_validate(folder, only) for folder, only in todo]
+        faults.checkpoint("after_read")
         load_id = _write(con, months, key, fp, reload, command)
     finally:
         con.close()
@@ -177,16 +198,27 @@ def _write(con, months: list[MonthLoad], key: bytes, fp: str, reload: str | None
         for month in months:
             for file in month.files:
                 _load_file(con, load_id, file, key)
+                faults.checkpoint("mid_load")
             _record_deliveries(con, load_id, month)
         _reference_warnings(con, load_id)
-        build.rebuild(con)
+        pending = set(pending_quality(con)) | {m.month.month for m in months}
+        con.execute("insert or replace into meta values (?, ?)", [QUALITY_PENDING, ",".join(sorted(pending))])
+        build.rebuild(faults.MidRebuild(con, len(build.model_files()) // 2) if faults.armed("mid_rebuild") else con)
         verify_load_log(con, load_id)
         con.execute("update loads set finished_at = ? where load_id = ?", [datetime.now(), load_id])
+        faults.checkpoint("before_commit")
         con.commit()
     except BaseException:
         con.rollback()
         raise
+    faults.checkpoint("after_commit")
     return load_id
+
+
+def pending_quality(con) -> list[str]:
+    """Months loaded whose quality files may not have been written yet."""
+    row = con.execute("select value from meta where name = ?", [QUALITY_PENDING]).fetchone()
+    return [m for m in row[0].split(",") if m] if row else []
 
 
 def _forget_month(con, month: str, load_id: int) -> None:

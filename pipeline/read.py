@@ -2,23 +2,41 @@
 
 Every cell comes back as text so that one raw contract serves both formats; typed XLSX cells are written
 as the text an agency would have typed (dates ISO, whole numbers as digits, booleans true/false).
+
+Files are read as a stream: `open_file` checks the file (size limit, encoding, header) and `chunks()` then
+yields the rows a bounded number at a time, so a large file is never held in memory as text. `read_file`
+collects every chunk into one `RawFile` (for tests and small files).
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
-import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 
+from pipeline.settings import Limits
+
 FORMATS = (".csv", ".xlsx")
 DELIMITERS = (",", ";")
+BLOCK = 1 << 20
 # csv refuses a longer cell with its own error, which becomes a file-level refusal naming the file
 csv.field_size_limit(1 << 20)
+# a physical line longer than this is refused before it is held whole (a cell is at most 1 MiB anyway)
+MAX_LINE_CHARS = 64 << 20
+# the delimiter is sniffed from the header line, or its first characters when it is absurdly long
+SNIFF_CHARS = 4 << 20
+UTF8_BOM = b"\xef\xbb\xbf"
+CP1250_UNDEFINED = re.compile(b"[\x81\x83\x88\x90\x98]")  # the five bytes Windows-1250 leaves undefined
+XLSX_MAX_ROWS = 1_048_576  # a worksheet holds no more rows (a larger row number is a damaged file)
+MAX_COLUMNS = 1_000  # a header wider than this is no delivery (a source has about 20 columns)
+XLSX_EXTRA_COLUMNS = 256  # cells read to the right of the header, to find rows longer than the header
 
 
 class FileRefused(Exception):
@@ -38,50 +56,163 @@ class RawFile:
     delimiter: str | None = None
 
 
+@dataclass
+class Chunk:
+    """Up to `chunk_rows` consecutive rows of a file; positions (the frame's index) count from the file's
+    first row, so that chunks line up with each other."""
+
+    cells: pd.DataFrame
+    lines: list[int]
+    too_many_cells: list[int]  # positions (file-wide) of rows longer than the header
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
-def read_file(path: Path) -> RawFile:
+def mb(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
+class RawStream:
+    """An open delivery: its hash, format, encoding, delimiter and header, and its rows chunk by chunk."""
+
+    format: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def __init__(self, path: Path, sha256: str, limits: Limits):
+        self.path, self.sha256, self.limits = path, sha256, limits
+        self.header: list[str] = []
+        self.rows_read = 0
+
+    def __enter__(self) -> "RawStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) of every non-blank row after the header."""
+        raise NotImplementedError
+
+    def _check_header(self) -> None:
+        if len(self.header) > MAX_COLUMNS:
+            raise FileRefused(f"{self.path.name}: {len(self.header):,} columns in the header, more than "
+                              f"{MAX_COLUMNS:,}: not a delivery")
+
+    def chunks(self) -> Iterator[Chunk]:
+        """The rows in chunks; raises FileRefused (one line naming the file) if the file turns out unreadable
+        or over the row limit part-way: the caller refuses the whole file then, nothing of it is loaded."""
+        width, size = len(self.header), self.limits.chunk_rows
+        rows, lines, too_many = [], [], []
+        start = 0
+        for line, record in self.records():
+            position = start + len(rows)
+            if position >= self.limits.max_rows:
+                raise FileRefused(
+                    f"{self.path.name}: more than {self.limits.max_rows:,} rows, over the limit "
+                    "(TIPSTATS_MAX_ROWS); refused: split the delivery or raise the limit")
+            if len(record) > width:
+                rest = record[width:]
+                if any(c.strip() for c in rest if c):
+                    too_many.append(position)
+                record = record[:width]
+            elif len(record) < width:
+                record = record + [""] * (width - len(record))
+            rows.append(record)
+            lines.append(line)
+            if len(rows) == size:
+                yield self._chunk(start, rows, lines, too_many)
+                start += len(rows)
+                rows, lines, too_many = [], [], []
+        self.rows_read = start + len(rows)
+        if rows or start == 0:
+            yield self._chunk(start, rows, lines, too_many)
+
+    def _chunk(self, start: int, rows: list[list[str]], lines: list[int], too_many: list[int]) -> Chunk:
+        cells = pd.DataFrame(rows, columns=range(len(self.header)), dtype="str")
+        cells.index = pd.RangeIndex(start, start + len(rows))
+        return Chunk(cells, lines, too_many)
+
+
+def open_file(path: Path, limits: Limits | None = None) -> RawStream:
+    """Check a file and read its header; FileRefused (one line naming the file) when it cannot be a delivery."""
+    limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise FileRefused(f"{path.name}: not a .csv or .xlsx file")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise FileRefused(f"{path.name}: empty file (0 bytes), counted as not delivered")
-    sha = sha256_of(path)
+    if size > limits.max_bytes:
+        raise FileRefused(f"{path.name}: {mb(size)}, larger than the limit of {limits.max_file_mb:,} MB "
+                          "(TIPSTATS_MAX_FILE_MB); refused unread: split the delivery or raise the limit")
     if suffix == ".csv":
-        return _read_csv(path, sha)
-    return _read_xlsx(path, sha)
+        return CsvStream.open(path, limits)
+    return XlsxStream.open(path, limits)
 
 
-def _add_row(record: list[str], header: list[str], line: int, rows, lines, too_many) -> None:
-    """Pad a short row with empty cells; remember a row with filled cells beyond the header."""
-    width = len(header)
-    if len(record) > width and any(c.strip() for c in record[width:]):
-        too_many.append(len(rows))
-    rows.append((record + [""] * width)[:width])
-    lines.append(line)
+def read_file(path: Path, limits: Limits | None = None) -> RawFile:
+    """The whole file at once (every chunk collected)."""
+    with open_file(path, limits) as stream:
+        chunks = list(stream.chunks())
+    cells = pd.concat([c.cells for c in chunks]) if len(chunks) > 1 else chunks[0].cells
+    return RawFile(path, stream.sha256, stream.format, stream.header, cells.reset_index(drop=True),
+                   [line for c in chunks for line in c.lines], [p for c in chunks for p in c.too_many_cells],
+                   stream.encoding, stream.delimiter)
 
 
 # ------------------------------------------------------------------------------------------------- CSV
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """UTF-8 (with or without BOM), else Windows-1250, the two encodings DATA-SPEC allows."""
-    if b"\x00" in data:
-        raise FileRefused(f"{name}: contains NUL bytes, not a text file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1250"), "cp1250"
-    except UnicodeDecodeError as e:
-        raise FileRefused(f"{name}: neither UTF-8 nor Windows-1250 text (byte {e.start})") from None
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """(SHA-256, encoding): UTF-8 (with or without BOM), else Windows-1250, the two encodings DATA-SPEC
+    allows, decided from every byte of the file in one pass of bounded blocks."""
+    name = path.name
+    digest = hashlib.sha256()
+    utf8 = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8_error: UnicodeDecodeError | None = None
+    cp1250_error: int | None = None
+    bom = False
+    offset = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(BLOCK), b""):
+            digest.update(block)
+            if b"\x00" in block:
+                raise FileRefused(f"{name}: contains NUL bytes, not a text file")
+            data = block
+            if offset == 0 and block.startswith(UTF8_BOM):
+                bom, data = True, block[len(UTF8_BOM):]
+            if utf8_error is None:
+                try:
+                    utf8.decode(data)
+                except UnicodeDecodeError as e:
+                    utf8_error = e
+            if cp1250_error is None and not bom:
+                found = CP1250_UNDEFINED.search(block)
+                if found:
+                    cp1250_error = offset + found.start()
+            offset += len(block)
+    if utf8_error is None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError as e:
+            utf8_error = e
+    if bom:
+        if utf8_error is not None:
+            raise FileRefused(f"{name}: not valid UTF-8 after its byte-order mark ({utf8_error.reason})")
+        return digest.hexdigest(), "utf-8-sig"
+    if utf8_error is None:
+        return digest.hexdigest(), "utf-8"
+    if cp1250_error is None:
+        return digest.hexdigest(), "cp1250"
+    raise FileRefused(f"{name}: neither UTF-8 nor Windows-1250 text (byte {cp1250_error})")
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -90,32 +221,78 @@ def sniff_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
-def _read_csv(path: Path, sha: str) -> RawFile:
-    try:
-        text, encoding = decode(path.read_bytes(), path.name)
-    except UnicodeDecodeError as e:
-        raise FileRefused(f"{path.name}: not valid UTF-8 after its byte-order mark ({e.reason})") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    header: list[str] | None = None
-    rows, lines, too_many = [], [], []
-    previous_end = 0
-    try:
-        for record in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue  # blank lines carry nothing
-            if header is None:
-                header = record
-                continue
-            _add_row(record, header, start, rows, lines, too_many)
-    except csv.Error as e:
-        raise FileRefused(f"{path.name}: line {reader.line_num}: unreadable CSV ({e})") from None
-    if header is None:
-        raise FileRefused(f"{path.name}: no header row")
-    cells = pd.DataFrame(rows, columns=range(len(header)), dtype="str")
-    return RawFile(path, sha, "csv", header, cells, lines, too_many, encoding, delimiter)
+class CsvStream(RawStream):
+    format = "csv"
+
+    @classmethod
+    def open(cls, path: Path, limits: Limits) -> "CsvStream":
+        sha, encoding = detect_encoding(path)
+        stream = cls(path, sha, limits)
+        stream.encoding = encoding
+        stream._text = open(path, encoding=encoding, newline="", errors="strict")
+        try:
+            stream.delimiter = sniff_delimiter(stream._first_line())
+            stream._text.seek(0)
+            stream._reader = csv.reader(stream._lines(), delimiter=stream.delimiter, quotechar='"')
+            stream._previous_end = 0
+            for line, record in stream._records():
+                stream.header = record
+                break
+            else:
+                raise FileRefused(f"{path.name}: no header row")
+            stream._check_header()
+        except BaseException:
+            stream.close()
+            raise
+        return stream
+
+    def close(self) -> None:
+        self._text.close()
+
+    def _first_line(self) -> str:
+        """The text up to the first `\\n` (or its first SNIFF_CHARS characters)."""
+        parts, length = [], 0
+        while length < SNIFF_CHARS:
+            block = self._text.read(min(BLOCK, SNIFF_CHARS - length))
+            if not block:
+                break
+            end = block.find("\n")
+            if end >= 0:
+                parts.append(block[:end])
+                break
+            parts.append(block)
+            length += len(block)
+        return "".join(parts)
+
+    def _lines(self) -> Iterator[str]:
+        """Physical lines (universal newlines, untranslated), none held longer than MAX_LINE_CHARS."""
+        number = 0
+        while True:
+            try:
+                line = self._text.readline(MAX_LINE_CHARS)
+            except UnicodeDecodeError as e:  # the file changed since its encoding was checked
+                raise FileRefused(f"{self.path.name}: changed while it was read ({e.reason})") from None
+            if not line:
+                return
+            number += 1
+            if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                raise FileRefused(f"{self.path.name}: line {number}: longer than {MAX_LINE_CHARS:,} characters, "
+                                  "unreadable CSV")
+            yield line
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        reader = self._reader
+        try:
+            for record in reader:
+                start, self._previous_end = self._previous_end + 1, reader.line_num
+                if not any(cell.strip() for cell in record):
+                    continue  # blank lines carry nothing
+                yield start, record
+        except csv.Error as e:
+            raise FileRefused(f"{self.path.name}: line {reader.line_num}: unreadable CSV ({e})") from None
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        return self._records()
 
 
 # ------------------------------------------------------------------------------------------------ XLSX
@@ -133,32 +310,93 @@ def cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, sha: str) -> RawFile:
-    from openpyxl import load_workbook
+class XlsxStream(RawStream):
+    format = "xlsx"
 
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        raise FileRefused(f"{path.name}: not a readable .xlsx workbook ({type(e).__name__})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        header: list[str] | None = None
-        rows, lines, too_many = [], [], []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            record = [cell_text(v) for v in values]
-            if not any(c.strip() for c in record):
-                continue
-            if header is None:
+    @classmethod
+    def open(cls, path: Path, limits: Limits) -> "XlsxStream":
+        from openpyxl import load_workbook
+
+        sha = sha256_of(path)
+        stream = cls(path, sha, limits)
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            unpacked = 0  # not a zip: openpyxl below says so in its words
+        if unpacked > limits.max_bytes:
+            raise FileRefused(f"{path.name}: unpacks to {mb(unpacked)}, larger than the limit of "
+                              f"{limits.max_file_mb:,} MB (TIPSTATS_MAX_FILE_MB); refused unread")
+        try:
+            stream._workbook = load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as e:
+            raise FileRefused(f"{path.name}: not a readable .xlsx workbook ({type(e).__name__})") from None
+        except Exception as e:  # a damaged package can fail in many ways; all mean the same to a clerk
+            raise FileRefused(f"{path.name}: not a readable .xlsx workbook ({type(e).__name__})") from None
+        try:
+            stream._read_header()
+            stream._check_header()
+        except BaseException:
+            stream.close()
+            raise
+        return stream
+
+    def close(self) -> None:
+        workbook = getattr(self, "_workbook", None)
+        if workbook is not None:
+            workbook.close()
+
+    def _sheet(self):
+        sheets = self._workbook.worksheets
+        if not sheets:
+            raise FileRefused(f"{self.path.name}: no worksheet")
+        sheet = sheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a row is as wide as its cells, not as the sheet claims to be
+        return sheet
+
+    def _read_header(self) -> None:
+        rows = self._sheet_rows(self._sheet().iter_rows(values_only=True), first=1)
+        try:
+            for number, record in rows:
                 while record and not record[-1].strip():
                     record.pop()  # formatted but empty cells to the right of the header
-                header = record
-                continue
-            _add_row(record, header, number, rows, lines, too_many)
-    except Exception as e:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
-        raise FileRefused(f"{path.name}: unreadable worksheet ({type(e).__name__})") from None
-    finally:
-        workbook.close()
-    if header is None:
-        raise FileRefused(f"{path.name}: no header row")
-    cells = pd.DataFrame(rows, columns=range(len(header)), dtype="str")
-    return RawFile(path, sha, "xlsx", header, cells, lines, too_many)
+                self.header, self._header_row = record, number
+                return
+        finally:
+            rows.close()
+        raise FileRefused(f"{self.path.name}: no header row")
+
+    def _sheet_rows(self, values: Iterator[tuple], first: int, width: int | None = None
+                    ) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells) of the non-blank rows; with `width`, cells beyond it only if filled (all that
+        matters of them is whether the row is longer than the header)."""
+        try:
+            for number, row in enumerate(values, start=first):
+                if number > XLSX_MAX_ROWS:
+                    raise FileRefused(f"{self.path.name}: a row number beyond {XLSX_MAX_ROWS:,}, "
+                                      "unreadable worksheet")
+                if not row or row.count(None) == len(row):
+                    continue
+                if width is None or len(row) <= width:
+                    record = [cell_text(v) for v in row]
+                else:
+                    record = [cell_text(v) for v in row[:width]] + [cell_text(v) for v in row[width:] if v is not None]
+                if not any(c.strip() for c in record):
+                    continue
+                yield number, record
+        except FileRefused:
+            raise
+        except Exception as e:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
+            raise FileRefused(f"{self.path.name}: unreadable worksheet ({type(e).__name__})") from None
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """The rows under the header, each read at most XLSX_EXTRA_COLUMNS cells wider than the header (a
+        stray cell further right is not seen), so that a damaged sheet claiming 16,384 columns costs nothing."""
+        first = self._header_row + 1
+        try:
+            values = self._sheet().iter_rows(min_row=first, max_col=len(self.header) + XLSX_EXTRA_COLUMNS,
+                                              values_only=True)
+        except Exception as e:
+            raise FileRefused(f"{self.path.name}: unreadable worksheet ({type(e).__name__})") from None
+        return self._sheet_rows(values, first, len(self.header))

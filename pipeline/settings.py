@@ -8,6 +8,47 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SQL_DIR = REPO / "warehouse"
 
+# Input limits (README, Limits): a delivery larger than this is refused with one line instead of being read.
+MAX_FILE_MB = 512  # TIPSTATS_MAX_FILE_MB: size of a file in MB (an .xlsx by its unpacked size)
+MAX_ROWS = 5_000_000  # TIPSTATS_MAX_ROWS: data rows of a file
+CHUNK_ROWS = 50_000  # TIPSTATS_CHUNK_ROWS: rows read and validated at a time
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value the pipeline cannot use; the message names it."""
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value.replace("_", ""))
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise SettingsError(f"{name} must be a whole number greater than 0, not {value!r}")
+    return number
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: int = MAX_FILE_MB
+    max_rows: int = MAX_ROWS
+    chunk_rows: int = CHUNK_ROWS
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        return cls(
+            max_file_mb=_positive_int("TIPSTATS_MAX_FILE_MB", MAX_FILE_MB),
+            max_rows=_positive_int("TIPSTATS_MAX_ROWS", MAX_ROWS),
+            chunk_rows=_positive_int("TIPSTATS_CHUNK_ROWS", CHUNK_ROWS),
+        )
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -5,6 +5,7 @@ Nothing here touches the warehouse: `tipstats validate` and `refresh` share this
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pandera.pandas as pa
 
 from contracts import SOURCES, base, codes
 from contracts.base import Source
-from pipeline.read import FileRefused, RawFile, read_file, sha256_of
+from pipeline.read import FileRefused, RawStream, open_file, sha256_of
+from pipeline.settings import Limits
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MASK = "***"
@@ -96,7 +98,7 @@ def validate_month(folder: Path) -> MonthResult:
     for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
         source = source_of(path) if path.is_file() else None
         if source is None:
-            ignored.append(path.name)
+            ignored.append(shown(path.name))
         else:
             found.setdefault(source, []).append(path)
     results = []
@@ -106,93 +108,222 @@ def validate_month(folder: Path) -> MonthResult:
             names = " and ".join(p.name for p in paths)
             for p in paths:
                 result = FileResult(p, source, month)
-                _read_into(result)  # hash and row count, so the refused rows are accounted for
+                _count_into(result)  # hash and row count, so the refused rows are accounted for
                 results.append(result.refuse(f"{p.name}: two files for source {source} ({names}); send one"))
         elif paths:
             results.append(validate_file(paths[0], month))
     return MonthResult(month, folder, results, ignored)
 
 
-def validate_file(path: Path, month: str, source: str | None = None) -> FileResult:
+def validate_file(path: Path, month: str, source: str | None = None, limits: Limits | None = None) -> FileResult:
+    """Validate one file, reading it chunk by chunk (TIPSTATS_CHUNK_ROWS rows at a time): every check is per
+    row except the duplicate-key check, which keeps the key columns of the whole file."""
     source = source or source_of(path)
     if source is None:
         raise ValueError(f"{path.name}: not named after a source ({', '.join(SOURCES)}) as .csv or .xlsx")
     result = FileResult(path, source, month)
-    raw = _read_into(result)
-    if raw is None:
+    stream = _open_into(result, limits)
+    if stream is None:
         return result
-    spec = SOURCES[source]
-    try:
-        text = _prepare_columns(raw, spec, result)
-    except FileRefused as e:
-        return result.refuse(str(e))
-    decimal_comma = raw.delimiter == ";"
-    normal = base.normalise(text, spec)
-    errors, typed = run_contracts(normal, spec, month, decimal_comma)
-    if raw.too_many_cells:
-        extra = pd.DataFrame({"index": raw.too_many_cells, "column": "", "check": "field_count"})
-        errors = pd.concat([errors, extra], ignore_index=True)
-    errors = _drop_non_key_errors_of_withdrawals(errors, typed, spec)
-    lines = pd.Series(raw.lines, index=text.index)
-    result.errors = describe(errors, text, normal, spec, lines)
-    bad = set(errors["index"])
-    valid = typed.loc[~typed.index.isin(bad)].copy()
-    valid.insert(0, "line", lines.loc[valid.index].astype("int64"))
+    with stream:
+        try:
+            return _validate_stream(stream, SOURCES[source], result)
+        except FileRefused as e:  # unreadable part-way (or over the row limit): the whole file is refused
+            result.format = result.encoding = result.delimiter = None
+            result.rows_read, result._lines = 0, []
+            result.dropped_columns, result.missing_columns, result.extra_columns = [], [], []
+            return result.refuse(str(e))
+
+
+def _validate_stream(stream: RawStream, spec: Source, result: FileResult) -> FileResult:
+    columns = _ColumnPlan(stream.header, spec, stream.path.name)
+    header_error = columns.error
+    if columns.refused_early is None:
+        result.dropped_columns = columns.dropped
+        result.missing_columns = columns.missing
+    decimal_comma = stream.delimiter == ";"
+    lines = array("q")  # the line of every row of the file: 8 bytes a row
+    contract_errors, field_count_errors, valid_parts, key_parts = [], [], [], []
+    for chunk in stream.chunks():
+        lines.extend(chunk.lines)
+        columns.see(chunk.cells)
+        if header_error:
+            continue  # a refused file is still read to the end: its rows are counted as quarantined
+        text = columns.text(chunk.cells)
+        normal = base.normalise(text, spec)
+        errors, typed, keys = contract_stages(normal, spec, result.month, decimal_comma)
+        too_many = pd.DataFrame({"index": chunk.too_many_cells, "column": "", "check": "field_count"})
+        errors = _drop_non_key_errors_of_withdrawals(errors, typed, spec)
+        too_many = _drop_non_key_errors_of_withdrawals(too_many, typed, spec)
+        chunk_lines = pd.Series(chunk.lines, index=text.index)
+        contract_errors.append(_described(errors, text, normal, spec, chunk_lines))
+        field_count_errors.append(_described(too_many, text, normal, spec, chunk_lines))
+        bad = set(errors["index"]) | set(too_many["index"])
+        valid = typed.loc[~typed.index.isin(bad)].copy()
+        valid.insert(0, "line", chunk_lines.loc[valid.index].astype("int64"))
+        valid_parts.append(valid)
+        key_parts.append(keys.assign(_flagged=keys.index.isin(errors.loc[errors["check"] == "duplicate_key", "index"])))
+    if columns.refused_early is None:
+        result.extra_columns = columns.extra()
+    result.rows_read, result._lines = len(lines), lines
+    if header_error:
+        return result.refuse(header_error)
+    valid = valid_parts[0] if len(valid_parts) == 1 else pd.concat(valid_parts)
+    across = False
+    if len(key_parts) > 1:  # keys sent again in another chunk: all copies are held back, as within one
+        duplicates = _duplicates_across_chunks(pd.concat(key_parts), spec, pd.Series(lines))
+        if len(duplicates):
+            contract_errors.append(duplicates)
+            valid = valid.loc[~valid.index.isin(duplicates["_index"])]
+            across = True
+    contract_errors = [e for e in contract_errors if len(e)]
+    field_count_errors = [e for e in field_count_errors if len(e)]
+    if contract_errors or field_count_errors:
+        errors = pd.concat(contract_errors, ignore_index=True) if contract_errors else None
+        if across:  # merged into row order, as one chunk would have reported them
+            errors = errors.sort_values(["_index", "column"], kind="stable")
+        errors = pd.concat([e for e in [errors, *field_count_errors] if e is not None], ignore_index=True)
+        result.errors = errors[ERROR_COLUMNS]
     result.valid = valid.reset_index(drop=True)
-    result.warnings = unknown_articles(valid, spec)
+    result.warnings = unknown_articles(result.valid, spec)
     return result
 
 
-def _read_into(result: FileResult) -> RawFile | None:
+def _described(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spec: Source,
+               lines: pd.Series) -> pd.DataFrame:
+    """describe(), keeping each error's row position (`_index`) so that chunks can be merged in order."""
+    described = describe(errors, text, normal, spec, lines)
+    described["_index"] = errors["index"].to_numpy(dtype="int64") if len(errors) else pd.Series(dtype="int64")
+    return described
+
+
+def _duplicates_across_chunks(keys: pd.DataFrame, spec: Source, lines: pd.Series) -> pd.DataFrame:
+    """duplicate_key errors for rows whose key another chunk sent too (rows already held back as duplicates
+    within their chunk are not reported twice)."""
+    required = [k for k in spec.key if k in spec.required]
+    complete = keys[required].notna().all(axis=1)
+    duplicated = complete & keys.duplicated(list(spec.key), keep=False)
+    rows = keys.loc[duplicated & ~keys["_flagged"]]
+    if rows.empty:
+        return pd.DataFrame(columns=[*ERROR_COLUMNS, "_index"])
+    parts = [
+        (f"{c}=" + (pd.Series(MASK, index=rows.index) if c in spec.person_columns else rows[c].fillna("").astype("str")))
+        for c in spec.key
+    ]
+    record_keys = parts[0]
+    for p in parts[1:]:
+        record_keys = record_keys + " " + p
+    return pd.DataFrame({
+        "line": lines.loc[rows.index].to_numpy(dtype="int64"), "column": "", "check": "duplicate_key",
+        "value": record_keys.to_numpy(), "reason": reason("duplicate_key", "", "", spec),
+        "record_key": record_keys.to_numpy(), "_index": rows.index.to_numpy(dtype="int64"),
+    })
+
+
+def _open_into(result: FileResult, limits: Limits | None = None) -> RawStream | None:
+    """Open the file and record what it is; on a refusal record its hash (so that the same refused file sent
+    again is no new delivery) and refuse the result."""
     try:
-        raw = read_file(result.path)
+        stream = open_file(result.path, limits)
     except FileRefused as e:
         if result.path.is_file() and result.path.stat().st_size:
-            result.sha256 = sha256_of(result.path)  # so the same refused file sent again is no new delivery
+            result.sha256 = sha256_of(result.path)
         result.refuse(str(e))
         return None
-    result.sha256, result.format = raw.sha256, raw.format
-    result.encoding, result.delimiter = raw.encoding, raw.delimiter
-    result.rows_read = len(raw.lines)
-    result._lines = raw.lines
-    return raw
+    result.sha256, result.format = stream.sha256, stream.format
+    result.encoding, result.delimiter = stream.encoding, stream.delimiter
+    return stream
 
 
-def _prepare_columns(raw: RawFile, spec: Source, result: FileResult) -> pd.DataFrame:
-    """Normalise headers, drop identifying columns unread, refuse a file without a required column."""
-    names = [base.normalise_header(h) for h in raw.header]
-    pii = codes.pii_columns()
-    seen: dict[str, str] = {}
-    for original, name in zip(raw.header, names):
-        if name == "":
-            continue
-        if name in seen and name not in pii:
-            raise FileRefused(f"{raw.path.name}: column {name!r} appears twice (headers {seen[name]!r} and {original!r})")
-        seen[name] = original
-    result.dropped_columns = sorted({n for n in names if n in pii})
-    wanted = [c.name for c in spec.columns] + [base.WITHDRAWN.name]
-    result.extra_columns = sorted({n for n in names if n and n not in wanted and n not in pii}) + [
-        f"column {i + 1} (no header)" for i, n in enumerate(names) if n == "" and raw.cells[i].str.strip().ne("").any()
-    ]
-    missing_required = [c for c in spec.required if c not in names]
-    if missing_required:
-        raise FileRefused(f"{raw.path.name}: required column(s) missing: {', '.join(missing_required)}")
-    # `withdrawn` is optional for every source and only reported missing when another column is
-    result.missing_columns = [c.name for c in spec.columns if c.name not in names]
-    text = pd.DataFrame(index=raw.cells.index)
-    for name in wanted:
-        text[name] = raw.cells[names.index(name)] if name in names else ""
-    return text.astype("str")
+def _count_into(result: FileResult) -> None:
+    """Hash and row count of a file that is refused whatever it holds, so that its rows are accounted for."""
+    stream = _open_into(result)
+    if stream is None:
+        return
+    with stream:
+        try:
+            lines = array("q")
+            for chunk in stream.chunks():
+                lines.extend(chunk.lines)
+        except FileRefused as e:
+            result.format = result.encoding = result.delimiter = None
+            result.refuse(str(e))
+            return
+    result.rows_read, result._lines = len(lines), lines
+
+
+def shown(name: str) -> str:
+    """A header or file name as it may be printed: quoted with escapes if it holds control characters (a
+    terminal would act on them)."""
+    return name if name.isprintable() else repr(name)
+
+
+class _ColumnPlan:
+    """The header's columns: identifying columns dropped unread, duplicates and missing required columns
+    (a file-level refusal), missing optional and extra columns (reported)."""
+
+    def __init__(self, header: list[str], spec: Source, file_name: str):
+        self.names = [base.normalise_header(h) for h in header]
+        self.error: str | None = None
+        self.refused_early: str | None = None  # a duplicate column: nothing else about the header is reported
+        self.dropped, self.missing, self.named_extra = [], [], []
+        pii = codes.pii_columns()
+        seen: dict[str, str] = {}
+        for original, name in zip(header, self.names):
+            if name == "":
+                continue
+            if name in seen and name not in pii:
+                self.error = self.refused_early = (
+                    f"{file_name}: column {name!r} appears twice (headers {seen[name]!r} and {original!r})")
+                return
+            seen[name] = original
+        self.dropped = sorted({n for n in self.names if n in pii})
+        self.wanted = [c.name for c in spec.columns] + [base.WITHDRAWN.name]
+        self.named_extra = sorted({shown(n) for n in self.names if n and n not in self.wanted and n not in pii})
+        self.unnamed = [i for i, n in enumerate(self.names) if n == ""]
+        self.unnamed_filled: set[int] = set()
+        missing_required = [c for c in spec.required if c not in self.names]
+        if missing_required:
+            self.error = f"{file_name}: required column(s) missing: {', '.join(missing_required)}"
+            return
+        # `withdrawn` is optional for every source and only reported missing when another column is
+        self.missing = [c.name for c in spec.columns if c.name not in self.names]
+
+    def see(self, cells: pd.DataFrame) -> None:
+        """Remember the columns without a header that hold something (reported as extra columns)."""
+        if self.refused_early is None:
+            for i in self.unnamed:
+                if i not in self.unnamed_filled and cells[i].str.strip().ne("").any():
+                    self.unnamed_filled.add(i)
+
+    def extra(self) -> list[str]:
+        return self.named_extra + [f"column {i + 1} (no header)" for i in self.unnamed if i in self.unnamed_filled]
+
+    def text(self, cells: pd.DataFrame) -> pd.DataFrame:
+        text = pd.DataFrame(index=cells.index)
+        for name in self.wanted:
+            text[name] = cells[self.names.index(name)] if name in self.names else ""
+        return text.astype("str")
 
 
 def run_contracts(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
     """Raw contract → parse → typed contract. Returns (errors[index, column, check], typed frame)."""
+    errors, typed, _ = contract_stages(normal, spec, month, decimal_comma)
+    return errors, typed
+
+
+def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
+    """run_contracts, plus the key columns the duplicate check compared (a row whose key failed an earlier
+    stage has its required key null there)."""
     raw_failures = _failures(base.raw_schema(spec, decimal_comma), normal, spec)
     # a cell that failed the raw stage is not parsed: it is reported once, by the raw stage
     cleaned = normal.copy()
     for column, rows in raw_failures.groupby("column")["index"]:
         cleaned.loc[rows.to_numpy(), column] = ""
     typed, parse_failures = base.parse(cleaned, spec)
+    lost = _numbers_without_value(cleaned, typed, parse_failures, spec)
+    if len(lost):
+        parse_failures = pd.concat([parse_failures, lost], ignore_index=True)
     # a row whose key failed an earlier stage has no key to compare: keep it out of the duplicate check
     early = pd.concat([raw_failures, parse_failures])
     checked = typed.copy()
@@ -203,7 +334,22 @@ def run_contracts(normal: pd.DataFrame, spec: Source, month: str, decimal_comma:
     if spec.name == "judgments":
         errors = _attribute_sentence_column(errors, typed)
     errors = errors.drop_duplicates(["index", "column", "check"]).sort_values(["index", "column"])
-    return errors.reset_index(drop=True), typed
+    return errors.reset_index(drop=True), typed, checked[list(spec.key)]
+
+
+def _numbers_without_value(cleaned: pd.DataFrame, typed: pd.DataFrame, found: pd.DataFrame,
+                           spec: Source) -> pd.DataFrame:
+    """A number cell that passed its pattern but parsed to nothing is a number_format error, never a value
+    silently lost: the patterns' \\d also accepts the digits of other scripts ("١٩٨٠"), which do not parse."""
+    lost = []
+    for col in spec.columns + (base.WITHDRAWN,):
+        if col.kind in ("int", "decimal"):
+            missing = (cleaned[col.name] != "") & typed[col.name].isna()
+            known = found.loc[found["column"] == col.name, "index"]
+            rows = missing[missing & ~missing.index.isin(known)].index
+            if len(rows):
+                lost.append(pd.DataFrame({"index": rows, "column": col.name, "check": "number_format"}))
+    return pd.concat(lost) if lost else pd.DataFrame()
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> pd.DataFrame:

@@ -1,0 +1,173 @@
+"""Benchmark: `tipstats refresh` against DuckDB's own load of the same CSV files.
+
+    .venv/bin/python bench/run.py --rows 100000 1000000        (or: make bench ROWS="100000 1000000")
+
+For each N it writes sample months (pipeline.sample at the scale that gives about N judgment rows, with
+proportional investigations, prosecutions and victims) under bench/data/ (git-ignored), then measures, each
+in its own process so that peak resident memory is the process's own:
+- floor: DuckDB `read_csv` of the same four sources' CSV files into tables of a database file, no checks;
+- refresh, split by stage (read, validate, load, rebuild statistics; exclusive times, so nesting does not
+  count twice), their sum, rows per second and peak memory;
+- incremental: one more month on top of the loaded history, against the same month into an empty warehouse.
+It prints a table and the ratios the performance issue sets targets for. Timings are wall-clock seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "bench" / "data"
+JUDGMENT_ROWS_AT_SCALE_1 = 131  # judgment rows of the 36 default sample months at scale 1
+SOURCES = ("investigations", "prosecutions", "judgments", "victims")
+MONTHS = 36
+
+
+# ------------------------------------------------------------------------------------ child processes
+FLOOR = """
+import duckdb, json, sys, time
+from pathlib import Path
+raw, db = Path(sys.argv[1]), sys.argv[2]
+start = time.perf_counter()
+con = duckdb.connect(db)
+rows = {}
+for source in %r:
+    files = sorted(str(p) for p in raw.glob('*/' + source + '.csv'))
+    con.execute(f"create table {source} as select * from read_csv({files!r}, union_by_name = true, "
+                "ignore_errors = true, null_padding = true, header = true)")
+    rows[source] = con.execute(f"select count(*) from {source}").fetchone()[0]
+con.close()
+print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows}))
+""" % (SOURCES,)
+
+REFRESH = """
+import json, sys, time
+from pathlib import Path
+from pipeline import build, load, read, validate
+from pipeline.settings import Settings
+
+stack, exclusive = [], {}
+
+def timed(stage, fn):
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        stack.append(0.0)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            nested = stack.pop()
+            spent = time.perf_counter() - start
+            exclusive[stage] = exclusive.get(stage, 0.0) + spent - nested
+            if stack:
+                stack[-1] += spent
+    return wrapper
+
+validate.read_file = timed("read", read.read_file)
+validate.validate_file = timed("validate", validate.validate_file)
+load.validate_month = timed("validate", load.validate_month)
+build.rebuild = timed("rebuild", build.rebuild)
+refresh = timed("load", load.refresh)
+
+raw, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
+folders = [raw / m for m in sys.argv[3:]]
+settings = Settings(raw=raw, warehouse=warehouse, reports=warehouse.parent / "reports", key_file=None)
+start = time.perf_counter()
+report = refresh(settings, folders)
+total = time.perf_counter() - start
+rows = sum(f.result.rows_read for m in report.months for f in m.files)
+print(json.dumps({"stages": exclusive, "total": total, "rows": rows}))
+"""
+
+
+def run_child(code: str, *args: str) -> tuple[dict, float]:
+    """Run a Python snippet in a fresh process; its JSON output and its own peak RSS in MB."""
+    env = {**os.environ, "TIPSTATS_KEY": os.environ.get("TIPSTATS_KEY", "benchmark-key")}
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, cwd=REPO, env=env)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed ({proc.returncode}): {args}")
+    return json.loads(out), usage.ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------------------------------------- driver
+def sample(rows: int) -> Path:
+    """Months 1..36 plus a 37th for the incremental run, written once per size."""
+    from pipeline.sample import generate
+
+    folder = DATA / f"rows-{rows}"
+    if not (folder / "done").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        generate(folder / "raw", months=MONTHS + 1, scale=rows / JUDGMENT_ROWS_AT_SCALE_1)
+        (folder / "done").touch()
+    return folder
+
+
+def measure(rows: int) -> dict:
+    folder = sample(rows)
+    raw = folder / "raw"
+    months = sorted(p.name for p in raw.iterdir() if p.is_dir())
+    history, extra = months[:MONTHS], months[MONTHS]
+    work = folder / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    floor, floor_mb = run_child(FLOOR, str(raw), str(work / "floor.duckdb"))
+    full, full_mb = run_child(REFRESH, str(raw), str(work / "full" / "w.duckdb"), *history)
+    shutil.copytree(work / "full", work / "incremental")
+    incremental, _ = run_child(REFRESH, str(raw), str(work / "incremental" / "w.duckdb"), extra)
+    alone, _ = run_child(REFRESH, str(raw), str(work / "alone" / "w.duckdb"), extra)
+    return {"rows": rows, "floor": floor, "floor_mb": floor_mb, "full": full, "full_mb": full_mb,
+            "incremental": incremental, "alone": alone}
+
+
+def ingest_seconds(result: dict) -> float:
+    """read + validate + load: the refresh without the statistics rebuild."""
+    s = result["stages"]
+    return s.get("read", 0) + s.get("validate", 0) + s.get("load", 0)
+
+
+def print_results(results: list[dict]) -> None:
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    header = ("judgment rows", "all rows", "floor s", "read s", "validate s", "load s", "rebuild s",
+              "refresh s", "rows/s", "peak MB", "floor MB", "ratio")
+    print(" | ".join(header))
+    for r in results:
+        stages = r["full"]["stages"]
+        refresh = ingest_seconds(r["full"]) + stages.get("rebuild", 0)
+        all_rows = r["full"]["rows"]
+        print(" | ".join([
+            f"{r['floor']['rows']['judgments']:,}", f"{all_rows:,}", f"{r['floor']['seconds']:.2f}",
+            *(f"{stages.get(s, 0):.2f}" for s in ("read", "validate", "load", "rebuild")),
+            f"{refresh:.2f}", f"{all_rows / refresh:,.0f}", f"{r['full_mb']:.0f}", f"{r['floor_mb']:.0f}",
+            f"{refresh / r['floor']['seconds']:.1f}",
+        ]))
+    for r in results:
+        stages = r["full"]["stages"]
+        refresh = ingest_seconds(r["full"]) + stages.get("rebuild", 0)
+        inc, alone = ingest_seconds(r["incremental"]), ingest_seconds(r["alone"])
+        print(f"rows {r['rows']:,}: ratio refresh/floor: {refresh / r['floor']['seconds']:.2f} (target ≤ 3 at 1M); "
+              f"incremental month on history / into empty: {inc:.2f} s / {alone:.2f} s = {inc / alone:.2f} "
+              f"(target ≤ 2); rebuild {stages.get('rebuild', 0):.2f} s vs floor {r['floor']['seconds']:.2f} s; "
+              f"peak {r['full_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000], help="judgment rows per run")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = [measure(n) for n in args.rows]
+    print_results(results)
+    print(f"(benchmark took {time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,319 @@
+"""`tipstats audit`: no clear identifier anywhere, no key in the repository, masked quarantine, no pseudonym
+or case number in public outputs, and a load log and marts that reconcile. Exit 0 with a summary; exit 1 with
+every finding (check, where, what), the identifier itself never shown."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from typer.testing import CliRunner
+
+from conftest import INV, JUD, PROS, TEST_KEY, VIC, Env, xlsx_bytes
+from pipeline import audit, pseudonym
+from pipeline.cli import app
+
+PERSON = "PID 7734-QX"
+VICTIM = "VIC-55190-ZK"
+JUDGE = "JDG-ZETA-8812"
+CLEAR = [PERSON, "PID7734-QX", "pid7734-qx", VICTIM, JUDGE, "1187339021"]
+CHECKS = ("identifier", "key", "masking", "public", "load_log", "marts", "quality")
+
+
+def deliver(env: Env) -> None:
+    """Two months with identifiers in every person column, an identifying column, quarantined rows, an
+    empty file."""
+    env.deliver(
+        "2024-01",
+        investigations=[{**INV, "person_id": PERSON, "personal_no": "1187339021"},
+                        {**INV, "case_id": "PR-02/2024", "person_id": PERSON, "sex": "Q"}],
+        prosecutions=[{**PROS, "person_id": "pid7734-qx"}, {**PROS, "person_id": "x" * 41}],
+        judgments=[{**JUD, "person_id": PERSON, "judge_id": JUDGE},
+                   {**JUD, "person_id": PERSON, "judge_id": JUDGE, "instance": "appeal", "court": "APP",
+                    "verdict": "guilty"}],
+        victims=[{**VIC, "victim_id": VICTIM}, {**VIC, "victim_id": VICTIM, "case_id": "PR-09/2024", "age": "200"}],
+    )
+    env.deliver("2024-02", investigations=[{**INV, "person_id": PERSON, "status": "closed", "status_on": "2024-02-02"}],
+                victims=b"")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The deliveries loaded once (raw/, warehouse, reports/); each test gets its own copy."""
+    root = tmp_path_factory.mktemp("audit-template")
+    env = Env(root, root / "raw", root / "warehouse" / "tipstats.duckdb", root / "reports")
+    deliver(env)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {"TIPSTATS_RAW": env.raw, "TIPSTATS_WAREHOUSE": env.warehouse,
+                            "TIPSTATS_REPORTS": env.reports, "TIPSTATS_KEY": TEST_KEY,
+                            "TIPSTATS_REPORT_ON_REFRESH": "0"}.items():
+            patch.setenv(name, str(value))
+        result = CliRunner().invoke(app, ["refresh"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return env
+
+
+@pytest.fixture
+def loaded(env, template):
+    for name in ("raw", "warehouse", "reports"):
+        shutil.rmtree(env.root / name, ignore_errors=True)
+        shutil.copytree(template.root / name, env.root / name)
+    return env
+
+
+def findings(result) -> list[str]:
+    return [line.strip() for line in result.stdout.splitlines() if line.startswith("  [")]
+
+
+def no_identifier_shown(result) -> None:
+    text = result.stdout + result.stderr
+    for secret in CLEAR + [TEST_KEY]:
+        assert secret.lower() not in text.lower(), secret
+
+
+def tamper(env, *statements: str) -> None:
+    con = duckdb.connect(str(env.warehouse))
+    try:
+        for sql in statements:
+            con.execute(sql)
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------------------ clean
+def test_a_clean_warehouse_passes_with_a_summary_of_what_was_checked(loaded, cli):
+    result = cli("audit")
+    assert result.exit_code == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Audit of {loaded.warehouse}: no findings"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == list(CHECKS)
+    # PID 7734-QX (sent and normalised), the victim, the judge, the personal number, a 41-character id
+    assert re.search(r"identifier: 6 identifier\(s\) sent in 6 raw file\(s\), searched for in \d+ text column\(s\) "
+                     r"of the warehouse and 6 of 6 file\(s\) .* \(1 raw file\(s\) unreadable\)", result.stdout)
+    assert ("load_log: 6 file(s) of the load log checked; 6 raw file(s) and 9 row(s) of 2 loaded month(s) compared "
+            "with it") in result.stdout
+    assert "quality: 6 of 6 quality file(s) present" in result.stdout
+    assert "marts: 7 figures' units compared with the core tables and current records" in result.stdout
+    no_identifier_shown(result)
+
+
+def test_the_committed_sample_passes(env, cli, monkeypatch):
+    monkeypatch.setenv("TIPSTATS_REPORT_ON_REFRESH", "0")
+    shutil.rmtree(env.raw)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "raw", env.raw)
+    assert cli("refresh").exit_code == 0
+    result = cli("audit")
+    assert result.exit_code == 0, result.stdout
+    assert re.search(r"identifier: \d{3,} identifier\(s\) sent in 143 raw file\(s\)", result.stdout)
+    assert "143 raw file(s) and 623 row(s) of 36 loaded month(s) compared with it" in result.stdout
+
+
+def test_the_reports_of_a_refresh_pass(env, cli, monkeypatch):
+    """With the reports `refresh` writes (public editions, charts, tables): nothing restricted in public."""
+    monkeypatch.setenv("TIPSTATS_REPORT_ON_REFRESH", "1")
+    env.deliver("2024-01", investigations=[INV, {**INV, "case_id": "PZ-02/2024", "person_id": "5550001"}],
+                prosecutions=[PROS], judgments=[JUD], victims=[VIC])
+    assert cli("refresh").exit_code == 0
+    assert any(p.suffix == ".html" for p in env.reports.rglob("*")), "no report written: nothing was audited"
+    result = cli("audit")
+    assert result.exit_code == 0, result.stdout
+
+
+def test_without_a_warehouse(env, cli):
+    result = cli("audit")
+    assert (result.exit_code, result.stderr) == (2, f"error: no warehouse at {env.warehouse}: run `tipstats refresh` first\n")
+
+
+# ---------------------------------------------------------------------------------------------- identifiers
+def test_an_identifier_in_a_warehouse_table_is_found_without_being_shown(loaded, cli):
+    tamper(loaded, f"update warnings set reason = reason || ' (person {PERSON.lower()})' where true",
+           "insert into warnings values (1, '2024-01', null, 'x', null, null, 'note', null, 'see JDG-ZETA-8812')")
+    result = cli("audit")
+    assert result.exit_code == 1
+    assert findings(result)[0].startswith(
+        "[identifier] warehouse table warnings, column reason: 1 distinct value(s) hold an identifier in clear text")
+    assert "a judge_id of raw/2024-01/judgments.csv line 2" in result.stdout
+    no_identifier_shown(result)
+
+
+@pytest.mark.parametrize("where", ["reports/restricted/notes.txt", "reports/2024/public.csv",
+                                   "warehouse/refresh.log", "reports/2024/tables.xlsx"])
+def test_an_identifier_in_a_report_quality_file_or_log_is_found(loaded, cli, where):
+    path = loaded.root / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".xlsx":
+        path.write_bytes(xlsx_bytes([["victim"], [VICTIM]]))
+    else:
+        path.write_text(f"note,{VICTIM.lower()}\n")
+    result = cli("audit")
+    assert result.exit_code == 1
+    assert findings(result)[0] == (f"[identifier] file {path}: holds 1 identifier(s) in clear text, "
+                                   "e.g. a victim_id of raw/2024-01/victims.csv line 2")
+    no_identifier_shown(result)
+
+
+def test_an_identifier_in_a_quality_file_is_found(loaded, cli):
+    quality = loaded.reports / "restricted" / "quality" / "2024-01" / "quality-police.csv"
+    quality.write_text(quality.read_text() + f"extra,{PERSON}\n")
+    result = cli("audit")
+    assert findings(result) == [f"[identifier] file {quality}: holds 1 identifier(s) in "
+                                "clear text, e.g. a person_id of raw/2024-01/investigations.csv line 2"]
+
+
+def test_digits_inside_a_longer_token_are_not_an_identifier(loaded, cli):
+    (loaded.reports / "restricted" / "hash.txt").write_text("a1187339021b 11873390210 x-PID7734-QXZ\n")
+    assert cli("audit").exit_code == 0
+
+
+# ------------------------------------------------------------------------------------------------------ key
+def test_the_key_in_a_file_of_the_project_is_found(loaded, cli):
+    (loaded.root / "notes.md").write_text(f"remember: {TEST_KEY}\n")
+    result = cli("audit")
+    assert findings(result) == ["[key] file notes.md: contains the pseudonymisation key"]
+    no_identifier_shown(result)
+
+
+def test_a_key_file_in_the_project_is_found(loaded, cli):
+    (loaded.root / "config").mkdir()
+    (loaded.root / "config" / "tipstats.key").write_text("something\n")
+    result = cli("audit")
+    assert findings(result) == ["[key] file config/tipstats.key: is a key file, in the repository"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_with_git_only_files_git_would_keep_are_searched(loaded, cli):
+    project = loaded.root / "repo"
+    project.mkdir()
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (project / ".gitignore").write_text("*.key\nlocal/\n")
+    (project / "settings.py").write_text(f"KEY = '{TEST_KEY}'\n")
+    (project / "local").mkdir()
+    (project / "local" / "copy.txt").write_text(TEST_KEY)  # ignored: never committed
+    (project / "mine.key").write_text(TEST_KEY)  # ignored
+    subprocess.run([*git, "add", "settings.py", ".gitignore"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    (project / "untracked.txt").write_text(TEST_KEY)  # not ignored: the next `git add .` would commit it
+    result = cli("audit", "--project", project)
+    assert findings(result) == ["[key] file settings.py: contains the pseudonymisation key",
+                                "[key] file untracked.txt: contains the pseudonymisation key"]
+    (project / "settings.py").write_text("KEY = None\n")
+    (project / "untracked.txt").unlink()
+    result = cli("audit", "--project", project)
+    assert result.exit_code == 0
+    assert f"key: the key and key files searched for in 2 file(s) of the git repository {project}" in result.stdout
+
+
+def test_a_short_key_is_a_finding(loaded, cli, monkeypatch):
+    tamper(loaded, f"update meta set value = '{pseudonym.fingerprint(b'short')}' where name = 'key_fingerprint'")
+    monkeypatch.setenv("TIPSTATS_KEY", "short")
+    result = cli("audit")
+    assert findings(result) == ["[key] the pseudonymisation key: only 5 characters long: too short to be secret "
+                                "(and to be searched for); use a key of at least 32 random characters, e.g. the "
+                                "generated key file"]
+
+
+# -------------------------------------------------------------------------------------------------- masking
+def test_an_unmasked_identifier_in_the_quarantine_is_found(loaded, cli):
+    tamper(loaded, """insert into quarantine values (1, '2024-01', 'investigations', '2024-01/investigations.csv',
+                      3, 'person_id', 'required', 'Z9', 'r', 'case_id=PR-01/2024 person_id=Z9 offence_code=X')""")
+    result = cli("audit")
+    assert findings(result) == [
+        "[masking] warehouse table quarantine, column value: 1 row(s) show a person, victim or judge identifier unmasked",
+        "[masking] warehouse table quarantine, column record_key: 1 row(s) show a person, victim or judge identifier unmasked",
+    ]
+
+
+# --------------------------------------------------------------------------------------------------- public
+def test_pseudonyms_and_case_numbers_in_public_outputs_are_found(loaded, cli, query):
+    (person,) = query("select distinct person_key from investigations")[0]
+    public = loaded.reports / "2024" / "tables"
+    public.mkdir(parents=True)
+    (public / "units.csv").write_text(f"unit,n\nPR-01/2024 {person},1\n")
+    (public / "page.html").write_text("<td>P-PR-07/2024</td>")
+    (public / "book.xlsx").write_bytes(xlsx_bytes([["judge"], [query("select judge_key from judgments")[0][0]]]))
+    restricted = loaded.reports / "2024" / "restricted"
+    restricted.mkdir()
+    (restricted / "units.csv").write_text(f"PR-01/2024 {person}\n")  # restricted: allowed
+    (public / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00PR-01/2024")  # an image: not inspectable
+    result = cli("audit")
+    assert findings(result) == [
+        f"[public] file {public / 'book.xlsx'}: public output holds 1 pseudonym(s) (judge_key): "
+        "restricted content outside restricted/",
+        f"[public] file {public / 'page.html'}: public output holds 1 case number(s) (judgment_id): "
+        "restricted content outside restricted/",
+        f"[public] file {public / 'units.csv'}: public output holds 1 case number(s) (case_id), "
+        "1 pseudonym(s) (person_key): restricted content outside restricted/",
+    ]
+    assert "(1 image or other binary file(s) not inspectable)" in result.stdout
+    assert person not in result.stdout and "PR-01/2024" not in result.stdout
+
+
+# ------------------------------------------------------------------------------------------------- load log
+def test_a_load_log_that_does_not_add_up_is_found(loaded, cli):
+    tamper(loaded, "update load_log set rows_new = rows_new + 1 where file = '2024-01/victims.csv'")
+    assert findings(cli("audit")) == [
+        "[load_log] load_log, file 2024-01/victims.csv (load 1): rows read 2 <> new + replacing + unchanged + "
+        "stored not current + quarantined = 3",
+        "[load_log] warehouse table victims, month 2024-01 (load 1): 1 version(s) stored, the load log counts 2",
+    ]
+
+
+def test_versions_or_quarantine_rows_the_load_log_does_not_count_are_found(loaded, cli):
+    tamper(loaded, "delete from investigations where month = '2024-02'",
+           "delete from quarantine where source = 'judgments'")
+    assert findings(cli("audit")) == [
+        "[load_log] warehouse table investigations, month 2024-02 (load 1): 0 version(s) stored, the load log counts 1",
+        "[load_log] warehouse table quarantine, file 2024-01/judgments.csv (load 1): 0 line(s) quarantined, the "
+        "load log counts 1",
+    ]
+
+
+def test_raw_files_not_accounted_for_are_found(loaded, cli):
+    loaded.deliver("2024-01", investigations=[INV])  # changed after it was loaded
+    loaded.deliver("2024-02", judgments=[JUD])  # arrived, not loaded yet
+    (loaded.raw / "2024-02" / "victims.csv").unlink()  # loaded (refused: empty), gone from raw/
+    loaded.deliver("2024-03", victims=[VIC])  # a new month: not loaded yet, not a finding
+    result = cli("audit")
+    assert findings(result) == [
+        "[load_log] raw/2024-01/investigations.csv: changed since it was loaded (raw/ is never modified): run "
+        "`tipstats refresh --reload 2024-01` if the new file is right",
+        "[load_log] raw/2024-02/judgments.csv: a file of a loaded month not in the load log: run `tipstats refresh`",
+        "[load_log] raw/2024-02/victims.csv: loaded, but no longer in raw/ (raw/ is never modified)",
+    ]
+    assert "1 month folder(s) in raw/ not loaded yet" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------------- marts
+def test_a_published_count_that_is_not_re_derived_is_found(loaded, cli):
+    tamper(loaded, """update mart_counts set n = n + 1 where figure = 'investigated_cases' and period_type = 'year'
+                      and "group" = 'all' and dimension = 'total'""")
+    assert findings(cli("audit")) == [
+        "[marts] mart_counts, investigated_cases year 2024 group all, total = all: n = 2, re-derived from mart_units: 1"]
+
+
+def test_units_missing_from_the_marts_are_found(loaded, cli):
+    tamper(loaded, "delete from mart_units where figure = 'victims_identified'")
+    result = findings(cli("audit"))
+    assert result[0] == ("[marts] mart_units, figure victims_identified: 0 unit(s), the core table has 1, the current "
+                         "records give 1")
+    assert len(result) == 22 and result[-1] == "[marts] mart_counts: 16 more count(s) not re-derived from mart_units"
+    assert all(f.startswith("[marts] mart_counts, victims_identified ") for f in result[1:-1])
+
+
+# -------------------------------------------------------------------------------------------------- quality
+def test_a_missing_quality_file_is_found(loaded, cli):
+    quality = loaded.reports / "restricted" / "quality" / "2024-01" / "quality-victim-identification.csv"
+    content = quality.read_bytes()
+    quality.unlink()
+    result = cli("audit")
+    assert result.exit_code == audit.EXIT_FINDINGS == 1
+    assert findings(result) == [f"[quality] file {quality}: missing: run `tipstats refresh` to write it"]
+    refresh = cli("refresh")
+    assert refresh.stdout.startswith("Wrote 4 quality file(s) that were missing or left unwritten")
+    assert quality.read_bytes() == content
+    assert cli("audit").exit_code == 0

@@ -1,0 +1,391 @@
+"""`tipstats report` on the committed sample months: the files, the charts, disclosure control, spreadsheet
+safety, the TIP paragraph against `tipstats stats --json`, revisions, and the report without a Chromium."""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import struct
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from conftest import INV, TEST_KEY, VIC
+from pipeline import load
+from pipeline.cli import app
+from pipeline.config import Config, ConfigError, Labels, LABELS_DIR
+from pipeline.export import FORMULA_STARTS, Sheet, write_csv, write_xlsx
+from pipeline.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+YEAR = 2025
+CHART_TRACES = {  # chart → traces drawn (a trace per series; victims: one per category + "not shown")
+    "trends": 3, "attrition": 1, "sentences_vs_minimum": 3, "below_minimum_by_court": 1,
+    "below_minimum_by_year": 1, "victims_by_sex": 5, "victims_by_age": 4, "victims_by_form": 9,
+    "backlog_by_court": 2, "public_officials": 3,
+}
+NO_BROWSER = "/nonexistent/chromium"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ------------------------------------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """raw/ loaded into a fresh warehouse; the 2025 report built as the public and the restricted edition."""
+    root = tmp_path_factory.mktemp("report")
+    (root / "home").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIPSTATS_RAW", str(REPO / "raw"))
+        patch.setenv("TIPSTATS_WAREHOUSE", str(root / "warehouse" / "tipstats.duckdb"))
+        patch.setenv("TIPSTATS_REPORTS", str(root / "reports"))
+        patch.setenv("TIPSTATS_KEY", TEST_KEY)
+        patch.delenv("TIPSTATS_KEY_FILE", raising=False)
+        patch.delenv("TIPSTATS_CONFIG", raising=False)
+        patch.delenv("BROWSER_PATH", raising=False)
+        patch.setenv("HOME", str(root / "home"))
+        patch.chdir(root)
+        load.refresh(Settings.from_env())
+        public = run("report", "--year", YEAR)
+        restricted = run("report", "--year", YEAR, "--restricted")
+        stats_json = run("stats", "--year", YEAR, "--group", "trafficking", "--json")
+    return {"root": root, "public": public, "restricted": restricted, "stats": json.loads(stats_json[1]),
+            "folder": root / "reports" / str(YEAR)}
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return struct.unpack(">II", header[16:24])
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+# ----------------------------------------------------------------------------------------------- the files
+def test_report_writes_every_part_and_says_where(sample):
+    for edition in ("public", "restricted"):
+        code, stdout, stderr = sample[edition]
+        assert code == 0, stderr
+        assert stderr == ""
+        assert re.match(rf"Report {YEAR}( \(RESTRICTED\))?: .* — 10 charts, \d+ tables, ", stdout), stdout
+    folder = sample["folder"]
+    for name in ("report.html", "tables.xlsx", "revisions.csv", "tip-summary.md", "tables/headline.csv",
+                 "restricted/report.html", "restricted/tables.xlsx", "restricted/suppression.csv",
+                 "restricted/quality-police.xlsx", "restricted/quality-courts.xlsx",
+                 "restricted/quality-prosecution.xlsx", "restricted/quality-victim-identification.xlsx"):
+        assert (folder / name).is_file(), name
+
+
+def test_every_chart_is_a_print_ready_png_and_an_svg_with_its_traces(sample):
+    for folder in (sample["folder"], sample["folder"] / "restricted"):
+        charts = folder / "charts"
+        assert sorted(p.stem for p in charts.glob("*.png")) == sorted(CHART_TRACES)
+        for name, traces in CHART_TRACES.items():
+            width, height = png_size(charts / f"{name}.png")
+            assert width >= 1000 and height >= 500, (name, width, height)
+            svg = (charts / f"{name}.svg").read_text(encoding="utf-8")
+            assert svg.startswith("<svg")
+            assert len(re.findall(r'<g class="trace (?:bars|scatter)', svg)) == traces, name
+
+
+def test_charts_state_source_coverage_and_data_as_of(sample):
+    svg = (sample["folder"] / "charts" / "trends.svg").read_text(encoding="utf-8")
+    assert "Source: Kosovo police, prosecution offices, courts" in svg
+    assert "Coverage 2025: investigations 12/12 months" in svg
+    assert "Data as" in svg and "2026-10 (load 1)" in svg
+    restricted = (sample["folder"] / "restricted" / "charts" / "trends.svg").read_text(encoding="utf-8")
+    assert "RESTRICTED" in restricted and "RESTRICTED" not in svg
+
+
+def test_quality_files_hold_the_period_rows_of_each_agency_and_no_identifier(sample):
+    book = load_workbook(sample["folder"] / "restricted" / "quality-police.xlsx")
+    sheet = book.worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0] == "RESTRICTED"
+    header = rows[3]
+    assert header == ["month", "file", "line", "record_key", "column", "check", "reason"]
+    body = [r for r in rows[4:] if r and r[0]]
+    assert body and all(str(r[0]).startswith(f"{YEAR}-") for r in body)
+    assert all("person_id=***" in r[3] for r in body if "person_id" in r[3])
+    assert sheet.oddHeader.center.text == "RESTRICTED"
+
+
+# ------------------------------------------------------------------------------------- disclosure control
+def test_public_and_restricted_editions_differ_exactly_in_the_suppressed_cells(sample):
+    public, restricted = sample["folder"] / "tables", sample["folder"] / "restricted" / "tables"
+    listed = {(r[0], r[1], r[2]): r[3] for r in read_csv(sample["folder"] / "restricted" / "suppression.csv")[1:]}
+    assert listed, "the sample has small victim counts: something must be suppressed"
+    differing = {}
+    for path in sorted(public.glob("*.csv")):
+        theirs = read_csv(restricted / path.name)
+        ours = read_csv(path)
+        assert ours[0] == theirs[0] and len(ours) == len(theirs), path.name
+        header = ours[0]
+        for mine, full in zip(ours[1:], theirs[1:]):
+            for column, a, b in zip(header, mine, full):
+                if a != b:
+                    differing[(path.stem, mine[0], column)] = a
+    assert set(differing) == set(listed)
+    for cell, shown in differing.items():
+        assert shown == ("<5" if listed[cell] == "primary" else "x"), cell
+    # what is hidden really is small (primary) and never a victim count from 1 to 4 left in the public tables
+    for path in public.glob("victims_*.csv"):
+        for row in read_csv(path)[1:]:
+            assert not any(v.isdigit() and 1 <= int(v) <= 4 for v in row[2:]), (path.name, row)
+
+
+def test_case_numbers_and_pseudonyms_only_in_the_restricted_edition(sample):
+    import duckdb
+
+    con = duckdb.connect(str(sample["root"] / "warehouse" / "tipstats.duckdb"), read_only=True)
+    secrets = {v for (v,) in con.execute(
+        "select distinct judgment_id from mart_sentences union select distinct person_key from mart_units "
+        "where person_key is not null union select distinct case_id from stg_investigations").fetchall()}
+    con.close()
+    public_files = [p for p in sample["folder"].rglob("*") if p.is_file() and "restricted" not in p.parts
+                    and p.suffix in (".csv", ".html", ".md", ".svg", ".json")]
+    for path in public_files:
+        text = path.read_text(encoding="utf-8")
+        found = [s for s in secrets if s in text]
+        assert not found, (path, found[:3])
+    restricted = (sample["folder"] / "restricted" / "tables" / "below_minimum_list.csv").read_text(encoding="utf-8")
+    assert any(s in restricted for s in secrets)
+
+
+def test_every_restricted_page_and_sheet_is_marked(sample):
+    folder = sample["folder"] / "restricted"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert html.count("RESTRICTED — internal edition") == 2  # top and bottom of the page
+    for sheet in load_workbook(folder / "tables.xlsx").worksheets:
+        assert sheet["A1"].value == "RESTRICTED", sheet.title
+        assert sheet.oddHeader.center.text == "RESTRICTED"
+    assert (folder / "tip-summary.md").read_text(encoding="utf-8").startswith("**RESTRICTED**")
+    assert "RESTRICTED" not in (sample["folder"] / "report.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------- spreadsheet safety
+RISKY = ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "safe"]
+
+
+def test_formula_cells_are_neutralised_in_csv_and_xlsx(tmp_path):
+    frame = pd.DataFrame({"text": RISKY, "number": [-1, 2, -3, 4, 5, 6, 7]})
+    write_csv(frame, tmp_path / "t.csv")
+    text = (tmp_path / "t.csv").read_bytes().decode("utf-8")
+    assert all(f"'{v}," in text for v in RISKY if v != "safe") and "\nsafe,7" in text
+    assert ",-1\n" in text and ",-3\n" in text  # numbers stay numbers
+    write_xlsx([Sheet("=evil", frame, "+title", ["-note"])], tmp_path / "t.xlsx", "RESTRICTED")
+    sheet = load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert "'=1+1" in values and "'+title" in values and "'-note" in values and -3 in values
+
+
+def test_no_cell_of_the_report_workbooks_or_csvs_could_run_as_a_formula(sample):
+    for path in sample["folder"].rglob("*.xlsx"):
+        for sheet in load_workbook(path).worksheets:
+            for row in sheet.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (path, c.coordinate)
+                    assert not (isinstance(c.value, str) and c.value.startswith(FORMULA_STARTS)), (path, c.value)
+    for path in sample["folder"].rglob("*.csv"):
+        for row in read_csv(path):
+            for value in row:
+                assert not value.startswith(FORMULA_STARTS) or _is_number(value), (path, value)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------------------------- TIP paragraph
+def test_tip_paragraph_numbers_equal_stats_json(sample):
+    s = sample["stats"]
+    text = (sample["folder"] / "tip-summary.md").read_text(encoding="utf-8")
+    m = re.search(r"In (\d{4}), authorities investigated (\d+) cases? involving (\d+) suspects?, prosecuted "
+                  r"(\d+) defendants?, and convicted (\d+) traffickers? at first instance\.", text)
+    assert m, text
+    assert [int(g) for g in m.groups()] == [YEAR, s["investigated_cases"], s["investigated_persons"],
+                                            s["prosecuted_persons"], s["convicted_persons"]]
+    m = re.search(r"Sentences ranged from ([\d.]+) to ([\d.]+) months' imprisonment; (\d+) of the (\d+) sentences "
+                  r"were below the statutory minimum\.", text)
+    assert m, text
+    assert [float(m[1]), float(m[2]), int(m[3]), int(m[4])] == [
+        s["prison_months_min"], s["prison_months_max"], s["below_minimum_persons"], s["sentenced_persons"]]
+    headline = {r[0]: r for r in read_csv(sample["folder"] / "tables" / "headline.csv")}
+    assert headline["convicted_persons"][2] == str(s["convicted_persons"])
+
+
+# ------------------------------------------------------------------------------ refresh, revisions, no browser
+def no_browser_config(env, k: int = 5) -> Path:
+    path = env.root / "tipstats.toml"
+    path.write_text(f'[disclosure]\nk = {k}\n[charts]\nbrowser = "{NO_BROWSER}"\n', encoding="utf-8")
+    return path
+
+
+def test_without_chromium_everything_else_is_written_and_one_line_says_so(env, cli, refresh, monkeypatch):
+    env.deliver("2024-01", investigations=[INV], victims=[VIC])
+    refresh()
+    monkeypatch.setenv("BROWSER_PATH", NO_BROWSER)  # choreographer's override: a browser that is not there
+    result = cli("report", "--month", "2024-01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("warning: no Chromium to draw the PNG and SVG charts")
+    assert "apt-get install chromium" in result.stderr
+    folder = env.reports / "2024-01"
+    assert not list(folder.glob("charts/*"))
+    for name in ("report.html", "tables.xlsx", "revisions.csv", "tables/headline.csv",
+                 "restricted/quality-police.xlsx"):
+        assert (folder / name).is_file(), name
+    assert 'id="chart-trends"' in (folder / "report.html").read_text(encoding="utf-8")  # drawn by plotly.js
+
+
+def test_browser_named_in_the_configuration(env, cli, refresh, monkeypatch):
+    env.deliver("2024-01", investigations=[INV])
+    refresh()
+    monkeypatch.setenv("TIPSTATS_CONFIG", str(no_browser_config(env)))
+    result = cli("report", "--year", "2024")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"warning: no Chromium at {NO_BROWSER} ") and result.stderr.count("\n") == 1
+    assert (env.reports / "2024" / "tip-summary.md").is_file()
+
+
+def test_refresh_builds_the_latest_year_and_month(env, cli, monkeypatch):
+    env.deliver("2024-01", investigations=[INV])  # 2024 is complete: every month from January to December is
+    env.deliver("2025-01", investigations=[{**INV, "case_id": "PR-02/2025", "opened_on": "2025-01-05",
+                                            "status_on": "2025-01-06"}])  # loaded (February to December: not delivered)
+    monkeypatch.setenv("TIPSTATS_REPORT_ON_REFRESH", "1")
+    monkeypatch.setenv("TIPSTATS_CONFIG", str(no_browser_config(env)))
+    result = cli("refresh")
+    assert result.exit_code == 0, result.stderr
+    assert "Report 2024: " in result.stdout and "Report 2025-01: " in result.stdout
+    assert (env.reports / "2024" / "report.html").is_file() and (env.reports / "2025-01" / "report.html").is_file()
+
+
+def test_a_correction_is_listed_in_revisions_with_the_delivery_that_caused_it(env, cli, refresh, monkeypatch):
+    monkeypatch.setenv("TIPSTATS_CONFIG", str(no_browser_config(env)))
+    env.deliver("2024-01", investigations=[INV])
+    refresh()
+    assert cli("report", "--year", "2024").exit_code == 0
+    first = read_csv(env.reports / "2024" / "revisions.csv")
+    assert first == [["figure", "group", "period_type", "period", "previous", "current", "previous_edition",
+                      "caused_by"]]
+    # February brings a second case opened in January: January's figures are revised
+    env.deliver("2024-02", investigations=[{**INV, "case_id": "PR-09/2024", "opened_on": "2024-01-20",
+                                            "status_on": "2024-02-01"}])
+    refresh()
+    assert cli("report", "--year", "2024").exit_code == 0
+    rows = read_csv(env.reports / "2024" / "revisions.csv")
+    revised = {(r[0], r[1], r[2], r[3]): r for r in rows[1:]}
+    row = revised[("investigated_cases", "trafficking", "month", "2024-01")]
+    assert row[4:6] == ["1", "2"]
+    assert row[7] == "2024-02/investigations (load 2)"
+    assert revised[("investigated_cases", "all", "quarter", "2024-Q1")][4:6] == ["1", "2"]
+    assert ("investigated_cases", "all", "year", "2024") in revised
+    html = (env.reports / "2024" / "report.html").read_text(encoding="utf-8")
+    assert "have changed because corrections arrived" in html
+
+
+# --------------------------------------------------------------------------------------------- configuration
+def test_the_documented_configuration_is_the_default(monkeypatch):
+    monkeypatch.delenv("TIPSTATS_REPORTS", raising=False)
+    monkeypatch.delenv("TIPSTATS_REPORT_ON_REFRESH", raising=False)
+    documented = Config.load(REPO / "tipstats.toml")
+    assert documented == Config()
+    assert set(Labels.of("en").texts)  # the built-in language loads and is complete
+
+
+def test_a_bad_configuration_is_one_line(env, cli, refresh, monkeypatch):
+    env.deliver("2024-01", investigations=[INV])
+    refresh()
+    bad = env.root / "bad.toml"
+    bad.write_text("[disclosure]\nthreshold = 5\n", encoding="utf-8")
+    monkeypatch.setenv("TIPSTATS_CONFIG", str(bad))
+    result = cli("report", "--year", "2024")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {bad}: unknown key disclosure.threshold (keys: k, suppress)\n"
+    with pytest.raises(ConfigError, match="no labels table"):
+        Config(language="xx").check()
+    assert sorted(p.stem for p in LABELS_DIR.glob("*.csv")) == ["en"]
+
+
+def test_threshold_k_comes_from_the_configuration(env, cli, refresh, monkeypatch):
+    monkeypatch.setenv("TIPSTATS_CONFIG", str(no_browser_config(env, k=3)))
+    env.deliver("2024-01", investigations=[INV], victims=[VIC, {**VIC, "victim_id": "V-2"},
+                                                          {**VIC, "victim_id": "V-3", "sex": "M"}])
+    refresh()
+    assert cli("report", "--year", "2024").exit_code == 0
+    by_sex = {r[0]: r for r in read_csv(env.reports / "2024" / "tables" / "victims_by_sex.csv")}
+    assert by_sex["M"][2] == "<3"
+    assert by_sex["F"][2] in ("x", "<3")  # 2 is below k = 3 too
+
+
+def test_usage_errors(env, cli):
+    assert cli("report", "--month", "2024-13").exit_code == 2
+    result = cli("report", "--month", "2024-01", "--year", "2024")
+    assert (result.exit_code, result.stderr) == (2, "error: give --month or --year, not both\n")
+
+
+# ---------------------------------------------------------------------------------------------- the browser
+def chromium() -> str:
+    """Debian's Chromium; without it the test is skipped, except in CI (.ci/run installs it)."""
+    import os
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("no chromium on the PATH: `make test` installs it (apt-get install chromium)")
+        pytest.skip("no chromium on the PATH (apt-get install chromium)")
+    return path
+
+
+def test_the_page_opens_offline_draws_every_chart_and_logs_no_error(sample):
+    from playwright.sync_api import sync_playwright
+
+    page_file = sample["folder"] / "report.html"
+    html = page_file.read_text(encoding="utf-8")
+    assert html.count("* plotly.js v") == 1  # the library, embedded once
+    left, problems = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-default-apps", "--disable-sync", "--no-first-run", "--disable-features=Translate"])
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+
+        def guard(route):  # a request for anything but the file itself (or data the page made) is stopped
+            if route.request.url.startswith(("file:", "data:", "blob:", "about:")):
+                route.continue_()
+            else:
+                left.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+        page.goto(page_file.as_uri(), wait_until="load")
+        page.wait_for_function("() => [...document.querySelectorAll('div[id^=chart-]')]"
+                               ".every(d => d.querySelector('svg.main-svg'))", timeout=30_000)
+        drawn = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('div[id^=chart-]')].map(
+            d => [d.id.slice(6), [d.data.length, d.querySelectorAll('g.trace').length]]))""")
+        artifacts = REPO / "test-artifacts"
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=str(artifacts / f"report-{YEAR}.png"), full_page=True)
+        browser.close()
+    assert drawn == {name: [n, n] for name, n in CHART_TRACES.items()}
+    assert left == []
+    assert problems == []
