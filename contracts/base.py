@@ -26,12 +26,12 @@ TRUE_WORDS = ("true", "yes", "1", "po", "da")
 FALSE_WORDS = ("false", "no", "0", "jo", "ne")
 BOOLEAN_WORDS = {**{w: "true" for w in TRUE_WORDS}, **{w: "false" for w in FALSE_WORDS}}
 
-DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_DOTTED = r"^(\d{2})\.(\d{2})\.(\d{4})$"
-DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})$"
-INT_PATTERN = r"^[+-]?\d+$"
-DECIMAL_POINT_PATTERN = r"^[+-]?\d+(\.\d+)?$"
-DECIMAL_COMMA_PATTERN = r"^[+-]?\d+([.,]\d+)?$"
+DATE_DOTTED = r"^([0-9]{2})\.([0-9]{2})\.([0-9]{4})$"
+DATE_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})$"
+# [0-9], not \d: \d also matches the digits of other scripts ("١٩٨٠"), which do not parse
+INT_PATTERN = r"^[+-]?[0-9]+$"
+DECIMAL_POINT_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+DECIMAL_COMMA_PATTERN = r"^[+-]?[0-9]+([.,][0-9]+)?$"
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def _blank_or(test):
 
 def _offence_pattern() -> str:
     laws = "|".join(re.escape(c) for c in codes.code_list("law"))
-    return rf"^({laws})\.\d+[A-Z]?(\.\d+)?$"
+    return rf"^({laws})\.[0-9]+[A-Z]?(\.[0-9]+)?$"
 
 
 def raw_schema(source: Source, decimal_comma: bool) -> pa.DataFrameSchema:

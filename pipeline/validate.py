@@ -321,9 +321,6 @@ def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comm
     for column, rows in raw_failures.groupby("column")["index"]:
         cleaned.loc[rows.to_numpy(), column] = ""
     typed, parse_failures = base.parse(cleaned, spec)
-    lost = _numbers_without_value(cleaned, typed, parse_failures, spec)
-    if len(lost):
-        parse_failures = pd.concat([parse_failures, lost], ignore_index=True)
     # a row whose key failed an earlier stage has no key to compare: keep it out of the duplicate check
     early = pd.concat([raw_failures, parse_failures])
     checked = typed.copy()
@@ -335,21 +332,6 @@ def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comm
         errors = _attribute_sentence_column(errors, typed)
     errors = errors.drop_duplicates(["index", "column", "check"]).sort_values(["index", "column"])
     return errors.reset_index(drop=True), typed, checked[list(spec.key)]
-
-
-def _numbers_without_value(cleaned: pd.DataFrame, typed: pd.DataFrame, found: pd.DataFrame,
-                           spec: Source) -> pd.DataFrame:
-    """A number cell that passed its pattern but parsed to nothing is a number_format error, never a value
-    silently lost: the patterns' \\d also accepts the digits of other scripts ("١٩٨٠"), which do not parse."""
-    lost = []
-    for col in spec.columns + (base.WITHDRAWN,):
-        if col.kind in ("int", "decimal"):
-            missing = (cleaned[col.name] != "") & typed[col.name].isna()
-            known = found.loc[found["column"] == col.name, "index"]
-            rows = missing[missing & ~missing.index.isin(known)].index
-            if len(rows):
-                lost.append(pd.DataFrame({"index": rows, "column": col.name, "check": "number_format"}))
-    return pd.concat(lost) if lost else pd.DataFrame()
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> pd.DataFrame:
