@@ -69,7 +69,17 @@ def timed(stage, fn):
                 stack[-1] += spent
     return wrapper
 
-validate.read_file = timed("read", read.read_file)
+def timed_generator(stage, fn):
+    # time each step of a generator (the chunks of a file), not what runs between steps
+    def wrapper(*args, **kwargs):
+        steps = fn(*args, **kwargs)
+        step = timed(stage, lambda: next(steps, None))
+        while (item := step()) is not None:
+            yield item
+    return wrapper
+
+validate.open_file = timed("read", validate.open_file)
+read.RawStream.chunks = timed_generator("read", read.RawStream.chunks)
 validate.validate_file = timed("validate", validate.validate_file)
 load.validate_month = timed("validate", load.validate_month)
 build.rebuild = timed("rebuild", build.rebuild)

@@ -179,7 +179,7 @@ def sentences_vs_minimum(histogram: pd.DataFrame, ctx: Context) -> Chart:
     for key, bins, colour in groups:
         rows = histogram[histogram["bin"].isin(bins)]
         fig.add_trace(go.Bar(x=[tick_label(L[f"bin.{b}"]) for b in rows["bin"]], y=rows["n"], name=L[f"chart.sentences.{key}"],
-                             marker_color=colour, text=rows["n"], textposition="outside"))
+                             marker_color=colour, text=rows["n"], textposition="outside", cliponaxis=False))
     below = int(histogram.loc[histogram["bin"].isin(BELOW_BINS), "n"].sum())
     known = int(histogram.loc[histogram["bin"].isin(BELOW_BINS + AT_OR_ABOVE_BINS), "n"].sum())
     title = L.text("chart.sentences.title", below=below, known=known, year=ctx.year)

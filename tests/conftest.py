@@ -115,27 +115,33 @@ class Env:
         return write_file(self.raw / relative, content)
 
 
+def isolate(patch: pytest.MonkeyPatch, root: Path, raw: Path) -> None:
+    """Point every setting under `root` (deliveries read from `raw`), with the test key; HOME too, so that no
+    test can read or create the user's key file."""
+    home = root / "home"
+    home.mkdir(exist_ok=True)
+    patch.setenv("TIPSTATS_RAW", str(raw))
+    patch.setenv("TIPSTATS_WAREHOUSE", str(root / "warehouse" / "tipstats.duckdb"))
+    patch.setenv("TIPSTATS_REPORTS", str(root / "reports"))
+    patch.setenv("TIPSTATS_KEY", TEST_KEY)
+    # refresh builds the reports when it loads something; the ingest tests do not need them (the report
+    # tests switch it back on where they test it)
+    patch.setenv("TIPSTATS_REPORT_ON_REFRESH", "0")
+    for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE", "BROWSER_PATH"):
+        patch.delenv(name, raising=False)
+    patch.setenv("HOME", str(home))
+    patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    patch.chdir(root)
+
+
 @pytest.fixture
 def env(tmp_path: Path):
     """Settings, key and home all under tmp_path. The patch is the fixture's own, so a test's
     `monkeypatch` (even `monkeypatch.undo()`) can never send a command to the repository's raw/."""
-    home = tmp_path / "home"
-    home.mkdir()
     e = Env(tmp_path, tmp_path / "raw", tmp_path / "warehouse" / "tipstats.duckdb", tmp_path / "reports")
     e.raw.mkdir()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TIPSTATS_RAW", str(e.raw))
-        patch.setenv("TIPSTATS_WAREHOUSE", str(e.warehouse))
-        patch.setenv("TIPSTATS_REPORTS", str(e.reports))
-        patch.setenv("TIPSTATS_KEY", TEST_KEY)
-        # refresh builds the reports when it loads something; the ingest tests do not need them (the report
-        # tests, tests/test_report*.py, switch it back on where they test it)
-        patch.setenv("TIPSTATS_REPORT_ON_REFRESH", "0")
-        patch.delenv("TIPSTATS_CONFIG", raising=False)
-        patch.delenv("TIPSTATS_KEY_FILE", raising=False)
-        patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-        patch.chdir(tmp_path)
+        isolate(patch, tmp_path, e.raw)
         yield e
 
 
@@ -175,9 +181,12 @@ def refresh(cli):
 @pytest.fixture
 def query(env: Env):
     """query(sql, params) → list of row tuples, from a read-only connection opened for the one query."""
+    return querier(env.warehouse)
 
+
+def querier(warehouse: Path):
     def run(sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(env.warehouse), read_only=True)
+        con = duckdb.connect(str(warehouse), read_only=True)
         try:
             return con.execute(sql, params or []).fetchall()
         finally:

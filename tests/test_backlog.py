@@ -20,11 +20,11 @@ import csv
 import datetime as dt
 import json
 
-import duckdb
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from conftest import querier
 from pipeline import load
 from pipeline.backlog import register
 from pipeline.settings import Settings
@@ -148,13 +148,7 @@ def warehouse(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def query(warehouse):
-    def run(sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
-    return run
+    return querier(warehouse)
 
 
 def _date(text: str) -> dt.date:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import isolate
 from pipeline import load, stats
 from pipeline.settings import Settings
 
@@ -25,7 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "2025.csv"
 YEAR = 2025
 GROUPS = {"all": ["trafficking", "related"], "trafficking": ["trafficking"]}
-TEST_KEY = "tipstats-golden-test-key-0123456789abcdef"  # any fixed key: figures never depend on it
 PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max")
 
 # (figure, group, dimension) → the reason the warehouse disagrees with DATA-SPEC (xfail, strict)
@@ -63,16 +63,8 @@ def as_numbers(values: dict) -> dict[str, float | None]:
 def warehouse(tmp_path_factory) -> Path:
     """All of raw/ loaded once into a fresh warehouse under tmp, with the test key."""
     root = tmp_path_factory.mktemp("golden")
-    home = root / "home"
-    home.mkdir()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TIPSTATS_RAW", str(REPO / "raw"))
-        patch.setenv("TIPSTATS_WAREHOUSE", str(root / "warehouse" / "tipstats.duckdb"))
-        patch.setenv("TIPSTATS_REPORTS", str(root / "reports"))
-        patch.setenv("TIPSTATS_KEY", TEST_KEY)
-        patch.delenv("TIPSTATS_KEY_FILE", raising=False)
-        patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        isolate(patch, root, REPO / "raw")
         settings = Settings.from_env()
         report = load.refresh(settings)
         assert len(report.months) == 36, [m.month.month for m in report.months]

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import INV, TEST_KEY, VIC
+from conftest import INV, VIC, isolate
 from pipeline import load
 from pipeline.cli import app
 from pipeline.config import Config, ConfigError, Labels, LABELS_DIR
@@ -40,17 +40,8 @@ def run(*args: str):
 def sample(tmp_path_factory):
     """raw/ loaded into a fresh warehouse; the 2025 report built as the public and the restricted edition."""
     root = tmp_path_factory.mktemp("report")
-    (root / "home").mkdir()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TIPSTATS_RAW", str(REPO / "raw"))
-        patch.setenv("TIPSTATS_WAREHOUSE", str(root / "warehouse" / "tipstats.duckdb"))
-        patch.setenv("TIPSTATS_REPORTS", str(root / "reports"))
-        patch.setenv("TIPSTATS_KEY", TEST_KEY)
-        patch.delenv("TIPSTATS_KEY_FILE", raising=False)
-        patch.delenv("TIPSTATS_CONFIG", raising=False)
-        patch.delenv("BROWSER_PATH", raising=False)
-        patch.setenv("HOME", str(root / "home"))
-        patch.chdir(root)
+        isolate(patch, root, REPO / "raw")
         load.refresh(Settings.from_env())
         public = run("report", "--year", YEAR)
         restricted = run("report", "--year", YEAR, "--restricted")

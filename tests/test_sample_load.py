@@ -12,6 +12,7 @@ from pipeline.read import read_file
 from pipeline.sample import generate
 from pipeline.settings import Settings
 from pipeline.validate import source_of
+from conftest import isolate
 from contracts.base import normalise_header
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,9 +23,9 @@ IDENTIFIER_COLUMNS = {"person_id", "victim_id", "judge_id", "emri", "full_name",
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sample")
-    settings = Settings(raw=RAW, warehouse=tmp / "w.duckdb", reports=tmp / "reports", key_file=None)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TIPSTATS_KEY", "sample-test-key")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, tmp, RAW)
+        settings = Settings.from_env()
         report = load.refresh(settings)
         quality.write_quality_files(settings, [m.month.month for m in report.months])
     con = duckdb.connect(str(settings.warehouse), read_only=True)

@@ -17,6 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from conftest import querier
 from pipeline import load
 from pipeline.sentences import register
 from pipeline.settings import Settings
@@ -125,13 +126,7 @@ def warehouse(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def query(warehouse):
-    def run(sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        try:
-            return con.execute(sql, params or []).fetchall()
-        finally:
-            con.close()
-    return run
+    return querier(warehouse)
 
 
 # ------------------------------------------------------------------------------------- applicable range
