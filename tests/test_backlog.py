@@ -24,7 +24,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import querier
+from conftest import isolate, querier
 from pipeline import load
 from pipeline.backlog import register
 from pipeline.settings import Settings
@@ -125,13 +125,7 @@ DELIVERIES = {
 def warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("backlog")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TIPSTATS_RAW", str(root / "raw"))
-        mp.setenv("TIPSTATS_WAREHOUSE", str(root / "warehouse" / "tipstats.duckdb"))
-        mp.setenv("TIPSTATS_REPORTS", str(root / "reports"))
-        mp.setenv("TIPSTATS_KEY", "backlog-test-key")
-        mp.delenv("TIPSTATS_KEY_FILE", raising=False)
-        mp.setenv("HOME", str(root))
-        mp.setenv("XDG_CONFIG_HOME", str(root / ".config"))
+        isolate(mp, root, root / "raw")
         for month, files in DELIVERIES.items():
             folder = root / "raw" / month
             folder.mkdir(parents=True)
