@@ -13,7 +13,7 @@ import pytest
 
 from typer.testing import CliRunner
 
-from conftest import INV, JUD, PROS, TEST_KEY, VIC, Env, xlsx_bytes
+from conftest import INV, JUD, PROS, TEST_KEY, VIC, Env, isolate, xlsx_bytes
 from pipeline import audit, pseudonym
 from pipeline.cli import app
 
@@ -48,10 +48,7 @@ def template(tmp_path_factory):
     env = Env(root, root / "raw", root / "warehouse" / "tipstats.duckdb", root / "reports")
     deliver(env)
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"TIPSTATS_RAW": env.raw, "TIPSTATS_WAREHOUSE": env.warehouse,
-                            "TIPSTATS_REPORTS": env.reports, "TIPSTATS_KEY": TEST_KEY,
-                            "TIPSTATS_REPORT_ON_REFRESH": "0"}.items():
-            patch.setenv(name, str(value))
+        isolate(patch, env.root, env.raw)
         result = CliRunner().invoke(app, ["refresh"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return env

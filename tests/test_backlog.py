@@ -16,7 +16,6 @@ One warehouse is built for the module with the real refresh from three tiny deli
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 
@@ -24,7 +23,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import isolate, querier
+from conftest import csv_text, isolate, querier, write_file
 from pipeline import load
 from pipeline.backlog import register
 from pipeline.settings import Settings
@@ -130,10 +129,7 @@ def warehouse(tmp_path_factory):
             folder = root / "raw" / month
             folder.mkdir(parents=True)
             for source, columns in COLUMNS.items():
-                with open(folder / f"{source}.csv", "w", newline="", encoding="utf-8") as f:
-                    writer = csv.DictWriter(f, columns, lineterminator="\n")
-                    writer.writeheader()
-                    writer.writerows(files.get(source, []))
+                write_file(folder / f"{source}.csv", csv_text(files.get(source, []), columns=columns))
         settings = Settings.from_env()
         report = load.refresh(settings)
         assert sum(f.result.rows_rejected for m in report.months for f in m.files) == 0

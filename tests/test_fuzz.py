@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from typer.testing import CliRunner
 
-from conftest import DEFAULTS, INV, JUD, TEST_KEY, VIC, Env, csv_text, xlsx_bytes
+from conftest import DEFAULTS, INV, JUD, VIC, Env, csv_text, isolate, xlsx_bytes
 from contracts import SOURCES, codes
 from contracts.base import normalise_header
 from pipeline.cli import app
@@ -312,10 +312,7 @@ def test_refresh_of_hostile_deliveries_loads_all_or_refuses_whole_files(warehous
         suffix = {"csv": "xlsx", "xlsx": "csv"}[suffix] if misnamed else suffix
         (folder / f"{source}.{suffix}").write_bytes(data)
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"TIPSTATS_RAW": env.raw, "TIPSTATS_WAREHOUSE": env.warehouse,
-                            "TIPSTATS_REPORTS": env.reports, "TIPSTATS_KEY": TEST_KEY,
-                            "TIPSTATS_REPORT_ON_REFRESH": "0"}.items():
-            patch.setenv(name, str(value))
+        isolate(patch, env.root, env.raw)
         result = CliRunner().invoke(app, ["refresh"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     con = duckdb.connect(str(env.warehouse), read_only=True)

@@ -9,7 +9,6 @@ Each judgment_id holds one person, so rows are named by judgment_id.
 """
 from __future__ import annotations
 
-import csv
 import json
 
 import duckdb
@@ -17,7 +16,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import isolate, querier
+from conftest import csv_text, isolate, querier, write_file
 from pipeline import load
 from pipeline.sentences import register
 from pipeline.settings import Settings
@@ -108,10 +107,7 @@ def warehouse(tmp_path_factory):
         for month, rows in DELIVERIES.items():
             folder = root / "raw" / month
             folder.mkdir(parents=True)
-            with open(folder / "judgments.csv", "w", newline="", encoding="utf-8") as f:
-                writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
+            write_file(folder / "judgments.csv", csv_text(rows, columns=COLUMNS))
         settings = Settings.from_env()
         report = load.refresh(settings)
         assert sum(f.result.rows_rejected for m in report.months for f in m.files) == 0
