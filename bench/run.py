@@ -50,7 +50,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows}))
 REFRESH = """
 import json, sys, time
 from pathlib import Path
-from pipeline import build, load, read, validate
+from pipeline import build, load, read, staging, validate
 from pipeline.settings import Settings
 
 stack, exclusive = [], {}
@@ -80,7 +80,9 @@ def timed_generator(stage, fn):
 
 validate.open_file = timed("read", validate.open_file)
 read.RawStream.chunks = timed_generator("read", read.RawStream.chunks)
+read.CsvStream._arrow_chunks = timed_generator("read", read.CsvStream._arrow_chunks)
 validate.validate_file = timed("validate", validate.validate_file)
+staging.Staging.append = timed("load", staging.Staging.append)  # writing the rows to the staging table
 load.validate_month = timed("validate", load.validate_month)
 build.rebuild = timed("rebuild", build.rebuild)
 refresh = timed("load", load.refresh)
@@ -95,17 +97,25 @@ rows = sum(f.result.rows_read for m in report.months for f in m.files)
 print(json.dumps({"stages": exclusive, "total": total, "rows": rows}))
 """
 
+REPORT = """
+import json, time
+from pipeline import report
+start = time.perf_counter()
+report.after_refresh()  # what refresh publishes: the latest complete year and the latest month
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
 
-def run_child(code: str, *args: str) -> tuple[dict, float]:
+
+def run_child(code: str, *args: str, env: dict | None = None) -> tuple[dict, float]:
     """Run a Python snippet in a fresh process; its JSON output and its own peak RSS in MB."""
-    env = {**os.environ, "TIPSTATS_KEY": os.environ.get("TIPSTATS_KEY", "benchmark-key")}
+    env = {**os.environ, "TIPSTATS_KEY": os.environ.get("TIPSTATS_KEY", "benchmark-key"), **(env or {})}
     proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, cwd=REPO, env=env)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark step failed ({proc.returncode}): {args}")
-    return json.loads(out), usage.ru_maxrss / 1024
+    return json.loads(out.splitlines()[-1]), usage.ru_maxrss / 1024  # the last line: what a child reports
 
 
 # ---------------------------------------------------------------------------------------------- driver
@@ -131,10 +141,13 @@ def measure(rows: int) -> dict:
     work.mkdir()
     floor, floor_mb = run_child(FLOOR, str(raw), str(work / "floor.duckdb"))
     full, full_mb = run_child(REFRESH, str(raw), str(work / "full" / "w.duckdb"), *history)
+    report, report_mb = run_child(REPORT, env={"TIPSTATS_WAREHOUSE": str(work / "full" / "w.duckdb"),
+                                               "TIPSTATS_REPORTS": str(work / "reports")})
     shutil.copytree(work / "full", work / "incremental")
     incremental, _ = run_child(REFRESH, str(raw), str(work / "incremental" / "w.duckdb"), extra)
     alone, _ = run_child(REFRESH, str(raw), str(work / "alone" / "w.duckdb"), extra)
     return {"rows": rows, "floor": floor, "floor_mb": floor_mb, "full": full, "full_mb": full_mb,
+            "report": report, "report_mb": report_mb,
             "incremental": incremental, "alone": alone}
 
 
@@ -147,7 +160,7 @@ def ingest_seconds(result: dict) -> float:
 def print_results(results: list[dict]) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     header = ("judgment rows", "all rows", "floor s", "read s", "validate s", "load s", "rebuild s",
-              "refresh s", "rows/s", "peak MB", "floor MB", "ratio")
+              "refresh s", "rows/s", "peak MB", "floor MB", "ratio", "report s")
     print(" | ".join(header))
     for r in results:
         stages = r["full"]["stages"]
@@ -157,7 +170,7 @@ def print_results(results: list[dict]) -> None:
             f"{r['floor']['rows']['judgments']:,}", f"{all_rows:,}", f"{r['floor']['seconds']:.2f}",
             *(f"{stages.get(s, 0):.2f}" for s in ("read", "validate", "load", "rebuild")),
             f"{refresh:.2f}", f"{all_rows / refresh:,.0f}", f"{r['full_mb']:.0f}", f"{r['floor_mb']:.0f}",
-            f"{refresh / r['floor']['seconds']:.1f}",
+            f"{refresh / r['floor']['seconds']:.1f}", f"{r['report']['seconds']:.1f}",
         ]))
     for r in results:
         stages = r["full"]["stages"]

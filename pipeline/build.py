@@ -17,6 +17,7 @@ from pipeline.settings import SQL_DIR
 
 LAYERS = ("staging", "core", "marts")
 MODEL_NAME = re.compile(r"\b((?:stg|int|mart)_[a-z0-9_]+)\b")
+CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+)", re.MULTILINE)
 GROUP_RANK = {"trafficking": 3, "related": 2, "other": 1}  # a unit takes its highest group
 
 
@@ -76,8 +77,19 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> list[str]:
     files = model_files()
     order = build_order(files)
     for name in order:
+        sql = files[name].read_text()
         try:
-            con.execute(files[name].read_text())
+            _drop_if_kind_changed(con, sql)
+            con.execute(sql)
         except duckdb.Error as e:
             raise RuntimeError(f"model {files[name].relative_to(SQL_DIR)}: {e}") from e
     return order
+
+
+def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """A model that became a view (or a table) replaces the object an older warehouse holds under its name."""
+    kind, name = CREATES.search(sql).groups()
+    row = con.execute("select table_type from information_schema.tables where table_schema = 'main' "
+                      "and table_name = ?", [name]).fetchone()
+    if row is not None and (row[0] == "VIEW") != (kind == "view"):
+        con.execute(f"drop {'view' if row[0] == 'VIEW' else 'table'} {name}")

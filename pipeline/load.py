@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -13,13 +14,15 @@ import pandas as pd
 
 from contracts import SOURCES
 from pipeline import build, faults, lock, pseudonym
-from pipeline.settings import SQL_DIR, Settings
+from pipeline.settings import SQL_DIR, Limits, Settings
+from pipeline.staging import Staging
 from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_month
 
 OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
 # meta row naming the months whose quality files are still to be written: set in the load's transaction,
 # cleared once they are written (pipeline/recover.py), so a refresh killed in between leaves a mark
 QUALITY_PENDING = "quality_pending"
+ROW_HASH = "md5 of the content, store.sql"  # meta row_hash: how the stored hashes were computed
 PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}
 
 
@@ -68,6 +71,7 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
     except duckdb.Error as e:  # not a DuckDB file, a newer version, a damaged file
         raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
+    con.execute(f"set memory_limit = '{Limits.from_env().memory_mb}MB'")
     if not read_only:
         con.execute((SQL_DIR / "schema.sql").read_text())
     return con
@@ -172,32 +176,35 @@ def _refresh(settings: Settings, folders: list[Path] | None, reload: str | None,
         todo, skipped = plan(con, sorted(folders, key=lambda f: f.name), reload)
         if not todo:
             return RefreshReport(None, [], skipped, fp)
-        months = [_validate(folder, only) for folder, only in todo]
+        # validated rows are staged in the warehouse's connection, person identifiers already pseudonymised
+        staging = partial(Staging, con=con, pseudonymise=partial(pseudonym.pseudonymise, key=key))
+        months = [_validate(folder, only, staging) for folder, only in todo]
         faults.checkpoint("after_read")
-        load_id = _write(con, months, key, fp, reload, command)
+        load_id = _write(con, months, fp, reload, command)
     finally:
         con.close()
     return RefreshReport(load_id, months, skipped, fp)
 
 
-def _validate(folder: Path, only: set[str] | None) -> MonthLoad:
-    result = validate_month(folder)
+def _validate(folder: Path, only: set[str] | None, staging) -> MonthLoad:
+    result = validate_month(folder, staging)
     if only is not None:
         result.files = [f for f in result.files if f.source in only]
     return MonthLoad(result, [FileLoad(f) for f in result.files], whole_month=only is None)
 
 
-def _write(con, months: list[MonthLoad], key: bytes, fp: str, reload: str | None, command: str) -> int:
+def _write(con, months: list[MonthLoad], fp: str, reload: str | None, command: str) -> int:
     con.begin()
     try:
         con.execute("insert or ignore into meta values ('key_fingerprint', ?)", [fp])
+        rehash(con)
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         con.execute("insert into loads values (?, ?, null, ?, ?)", [load_id, datetime.now(), command, fp])
         if reload:
             _forget_month(con, reload, load_id)
         for month in months:
             for file in month.files:
-                _load_file(con, load_id, file, key)
+                _load_file(con, load_id, file)
                 faults.checkpoint("mid_load")
             _record_deliveries(con, load_id, month)
         _reference_warnings(con, load_id)
@@ -233,41 +240,54 @@ def file_label(result: FileResult) -> str:
     return f"{result.month}/{result.path.name}"
 
 
-def stored_frame(result: FileResult, key: bytes) -> pd.DataFrame:
-    """The file's valid rows as stored: identifiers pseudonymised, withdrawals reduced to their key."""
-    spec = SOURCES[result.source]
-    rows = result.valid.copy()
-    withdrawn = rows["withdrawn"].fillna(False).astype(bool)
-    for column in [c.name for c in spec.columns if c.name not in spec.key]:
-        rows[column] = rows[column].where(~withdrawn)  # a withdrawal carries only its key
-    rows["withdrawn"] = withdrawn
-    for column in spec.person_columns:
-        rows[column] = pseudonym.pseudonymise(rows[column], key)
+def _content_hash(spec, stored: bool = False) -> str:
+    """SQL for row_hash: the row's content, as staged or (stored=True) as stored. A missing value is chr(30),
+    so that no value run together with its neighbour reads as another."""
+    content = [PERSON_KEYS.get(c, c) if stored else c for c in [c.name for c in spec.columns] + ["withdrawn"]]
+    return ("md5_number_lower(concat_ws(chr(31), "
+            + ", ".join(f"coalesce(cast({c} as varchar), chr(30))" for c in content) + "))")
+
+
+def rehash(con) -> None:
+    """A warehouse loaded before row_hash was computed by store.sql gets its hashes recomputed once, so that a
+    row sent again unchanged still reads as unchanged."""
+    if con.execute("select 1 from meta where name = 'row_hash'").fetchone() is None:
+        for source, spec in SOURCES.items():
+            con.execute(f"update {source} set row_hash = {_content_hash(spec, stored=True)}")
+        con.execute(f"insert into meta values ('row_hash', '{ROW_HASH}')")
+
+
+def _columns_sql(spec) -> dict[str, str]:
+    """The column lists store.sql is written with, for one source."""
     content = [c.name for c in spec.columns] + ["withdrawn"]
-    rows["row_hash"] = pd.util.hash_pandas_object(rows[content], index=False).astype("uint64")
-    rows["record_key"] = rows[list(spec.key)].fillna("").astype("str").agg("\x1f".join, axis=1) \
-        if len(rows) else pd.Series(dtype="str")
-    rows = rows.rename(columns=PERSON_KEYS)
-    rows["month"], rows["file_sha256"] = result.month, result.sha256
-    rows["position"] = range(len(rows))
-    return rows
+    kept = [c if c in spec.key else f"case when withdrawn then null else {c} end as {c}"
+            for c in content if c != "withdrawn"]
+    return {
+        "kept": ", ".join(kept),
+        "record_key": "concat_ws(chr(31), " + ", ".join(f"coalesce({k}, '')" for k in spec.key) + ")",
+        "row_hash": _content_hash(spec),
+        "renamed": ", ".join(f"{c} as {PERSON_KEYS[c]}" if c in PERSON_KEYS else c for c in content[:-1]),
+    }
 
 
-def _load_file(con, load_id: int, file: FileLoad, key: bytes) -> None:
+def _load_file(con, load_id: int, file: FileLoad) -> None:
+    """Store a file's valid rows from its staging table, every one, an unchanged one too: a reload that forgets
+    an earlier month must not lose what a later month sent (its unchanged rows were only "unchanged" against
+    the forgotten one)."""
     result = file.result
     label = file_label(result)
-    if result.valid is not None and len(result.valid):
-        rows = stored_frame(result, key)
-        con.register("incoming", rows)
-        sql = (SQL_DIR / "load" / "classify.sql").read_text().replace("{table}", result.source)
-        outcome = con.execute(sql).df()["outcome"].to_numpy()
-        con.unregister("incoming")
-        # every valid row is stored, an unchanged one too: a reload that forgets an earlier month must not
-        # lose what a later month sent (its unchanged rows were only "unchanged" against the forgotten one)
-        stored = rows.drop(columns=["position"])
-        insert_frame(con, result.source, stored, load_id=load_id)
-        for outcome_name, n in pd.Series(outcome).value_counts().items():
+    if result.staging is not None and result.staging.count_valid():
+        spec = SOURCES[result.source]
+        store = (SQL_DIR / "load" / "store.sql").read_text().format(
+            staged=result.staging.name, table=result.source, **_columns_sql(spec))
+        con.execute(store, [result.month, load_id, result.sha256])
+        classify = (SQL_DIR / "load" / "classify.sql").read_text().replace("{table}", result.source)
+        for outcome_name, n in con.execute(classify).fetchall():
             file.counts[outcome_name] = int(n)
+        con.execute(f"insert into {result.source} by name select * exclude (position) from incoming")
+        con.execute("drop table incoming")
+    if result.staging is not None:
+        result.staging.drop()
     _insert_rows(con, "quarantine", result.errors, load_id, result, label)
     _insert_rows(con, "warnings", result.warnings, load_id, result, label)
     con.execute(

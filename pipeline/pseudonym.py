@@ -45,14 +45,11 @@ def fingerprint(key: bytes) -> str:
 
 
 def pseudonymise(values, key: bytes):
-    """Map normalised identifiers (trimmed, upper case, no inner spaces) to their pseudonyms; empty stays empty."""
-    cache: dict[str, str] = {}
+    """Map normalised identifiers (trimmed, upper case, no inner spaces) to their pseudonyms; empty stays empty.
+    Each distinct identifier is hashed once."""
+    import pandas as pd
 
-    def one(value):
-        if value is None or value != value or value == "":
-            return None
-        if value not in cache:
-            cache[value] = hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
-        return cache[value]
-
-    return values.map(one).astype("str")
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    hashed = [None if v == "" else hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+              for v in distinct]
+    return pd.Series(pd.array(hashed + [None], dtype="str")[codes], index=values.index)

@@ -6,6 +6,11 @@ as the text an agency would have typed (dates ISO, whole numbers as digits, bool
 Files are read as a stream: `open_file` checks the file (size limit, encoding, header) and `chunks()` then
 yields the rows a bounded number at a time, so a large file is never held in memory as text. `read_file`
 collects every chunk into one `RawFile` (for tests and small files).
+
+A well-formed CSV file (every row as wide as the header, no blank line) is parsed by Arrow's CSV reader, in
+C++ and without a Python object per cell; any other file by Python's csv module, which can say what is
+wrong with each row. Both give the same cells and lines (tests/test_fuzz.py compares them); when the Arrow
+reader meets what it cannot take part-way, it raises `SlowPath` and the caller reads the file again.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
 from pipeline.settings import Limits
@@ -33,6 +39,10 @@ MAX_LINE_CHARS = 64 << 20
 # the delimiter is sniffed from the header line, or its first characters when it is absurdly long
 SNIFF_CHARS = 4 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
+BLANK_LINE = (b"\n\n", b"\n\r", b"\r\r")  # a line break right after another: an empty line
+# the characters str.strip() removes, so that both readers see the same rows as blank
+BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]*$"
+ARROW_BLOCK = 16 << 20  # bytes the Arrow reader parses at a time
 CP1250_UNDEFINED = re.compile(b"[\x81\x83\x88\x90\x98]")  # the five bytes Windows-1250 leaves undefined
 XLSX_MAX_ROWS = 1_048_576  # a worksheet holds no more rows (a larger row number is a damaged file)
 MAX_COLUMNS = 1_000  # a header wider than this is no delivery (a source has about 20 columns)
@@ -41,6 +51,11 @@ XLSX_EXTRA_COLUMNS = 256  # cells read to the right of the header, to find rows 
 
 class FileRefused(Exception):
     """A file that cannot be read as a delivery; the message is one line saying why."""
+
+
+class SlowPath(Exception):
+    """The Arrow reader met a row it cannot take as it is (too short or long, a blank line, a huge cell):
+    the file must be read again by the row-by-row reader (open_file(..., fast=False))."""
 
 
 @dataclass
@@ -143,8 +158,9 @@ class RawStream:
         return Chunk(cells, lines, too_many)
 
 
-def open_file(path: Path, limits: Limits | None = None) -> RawStream:
-    """Check a file and read its header; FileRefused (one line naming the file) when it cannot be a delivery."""
+def open_file(path: Path, limits: Limits | None = None, fast: bool = True) -> RawStream:
+    """Check a file and read its header; FileRefused (one line naming the file) when it cannot be a delivery.
+    fast=False: never the Arrow reader (after it raised SlowPath)."""
     limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -156,14 +172,18 @@ def open_file(path: Path, limits: Limits | None = None) -> RawStream:
         raise FileRefused(f"{path.name}: {mb(size)}, larger than the limit of {limits.max_file_mb:,} MB "
                           "(TIPSTATS_MAX_FILE_MB); refused unread: split the delivery or raise the limit")
     if suffix == ".csv":
-        return CsvStream.open(path, limits)
+        return CsvStream.open(path, limits, fast)
     return XlsxStream.open(path, limits)
 
 
 def read_file(path: Path, limits: Limits | None = None) -> RawFile:
     """The whole file at once (every chunk collected)."""
-    with open_file(path, limits) as stream:
-        chunks = list(stream.chunks())
+    try:
+        with open_file(path, limits) as stream:
+            chunks = list(stream.chunks())
+    except SlowPath:
+        with open_file(path, limits, fast=False) as stream:
+            chunks = list(stream.chunks())
     cells = pd.concat([c.cells for c in chunks]) if len(chunks) > 1 else chunks[0].cells
     return RawFile(path, stream.sha256, stream.format, stream.header, cells.reset_index(drop=True),
                    [line for c in chunks for line in c.lines], [p for c in chunks for p in c.too_many_cells],
@@ -171,11 +191,14 @@ def read_file(path: Path, limits: Limits | None = None) -> RawFile:
 
 
 # ------------------------------------------------------------------------------------------------- CSV
-def detect_encoding(path: Path) -> tuple[str, str]:
-    """(SHA-256, encoding): UTF-8 (with or without BOM), else Windows-1250, the two encodings DATA-SPEC
-    allows, decided from every byte of the file in one pass of bounded blocks."""
+def detect_encoding(path: Path) -> tuple[str, str, bool]:
+    """(SHA-256, encoding, blank lines): UTF-8 (with or without BOM), else Windows-1250, the two encodings
+    DATA-SPEC allows, decided from every byte of the file in one pass of bounded blocks; and whether a line
+    is empty (or the file starts with a line break), which the Arrow reader would skip without a trace."""
     name = path.name
     digest = hashlib.sha256()
+    blank = False
+    previous = b"\n"  # a line break before the first byte: a file starting with one has a blank line
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
     utf8_error: UnicodeDecodeError | None = None
     cp1250_error: int | None = None
@@ -186,6 +209,10 @@ def detect_encoding(path: Path) -> tuple[str, str]:
             digest.update(block)
             if b"\x00" in block:
                 raise FileRefused(f"{name}: contains NUL bytes, not a text file")
+            if not blank:
+                joined = previous + block[:1] + b" " + block
+                blank = any(pair in joined for pair in BLANK_LINE)
+                previous = block[-1:]
             data = block
             if offset == 0 and block.startswith(UTF8_BOM):
                 bom, data = True, block[len(UTF8_BOM):]
@@ -207,11 +234,11 @@ def detect_encoding(path: Path) -> tuple[str, str]:
     if bom:
         if utf8_error is not None:
             raise FileRefused(f"{name}: not valid UTF-8 after its byte-order mark ({utf8_error.reason})")
-        return digest.hexdigest(), "utf-8-sig"
+        return digest.hexdigest(), "utf-8-sig", blank
     if utf8_error is None:
-        return digest.hexdigest(), "utf-8"
+        return digest.hexdigest(), "utf-8", blank
     if cp1250_error is None:
-        return digest.hexdigest(), "cp1250"
+        return digest.hexdigest(), "cp1250", blank
     raise FileRefused(f"{name}: neither UTF-8 nor Windows-1250 text (byte {cp1250_error})")
 
 
@@ -225,8 +252,8 @@ class CsvStream(RawStream):
     format = "csv"
 
     @classmethod
-    def open(cls, path: Path, limits: Limits) -> "CsvStream":
-        sha, encoding = detect_encoding(path)
+    def open(cls, path: Path, limits: Limits, fast: bool = True) -> "CsvStream":
+        sha, encoding, blank_lines = detect_encoding(path)
         stream = cls(path, sha, limits)
         stream.encoding = encoding
         stream._text = open(path, encoding=encoding, newline="", errors="strict")
@@ -241,6 +268,8 @@ class CsvStream(RawStream):
             else:
                 raise FileRefused(f"{path.name}: no header row")
             stream._check_header()
+            # the Arrow reader numbers lines from a one-line header on line 1 and cannot see blank lines
+            stream.fast = fast and not blank_lines and line == 1 and stream._reader.line_num == 1
         except BaseException:
             stream.close()
             raise
@@ -293,6 +322,75 @@ class CsvStream(RawStream):
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         return self._records()
+
+    def chunks(self) -> Iterator[Chunk]:
+        return self._arrow_chunks() if self.fast else super().chunks()
+
+    def _arrow_chunks(self) -> Iterator[Chunk]:
+        """The rows as the csv module would give them, parsed by Arrow. SlowPath when a row is not as wide as
+        the header or a cell is over the csv module's limit: only the row-by-row reader can say what is wrong."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = [str(i) for i in range(len(self.header))]
+        size = self.limits.chunk_rows
+        try:
+            reader = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=1, block_size=ARROW_BLOCK,
+                    encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter, quote_char='"', double_quote=True, escape_char=False,
+                    newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                    quoted_strings_can_be_null=False),
+            )
+            self._start, self._next_line = 0, 2
+            buffered, rows = [], 0
+            for batch in reader:
+                buffered.append(batch)
+                rows += batch.num_rows
+                while rows >= size:
+                    table = pa.Table.from_batches(buffered)
+                    yield self._arrow_chunk(table.slice(0, size))
+                    rest = table.slice(size)
+                    buffered, rows = rest.to_batches(), rest.num_rows
+            if rows or self._start == 0:
+                yield self._arrow_chunk(pa.Table.from_batches(buffered, reader.schema))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise SlowPath(self.path.name) from None
+        self.rows_read = self._start
+
+    def _arrow_chunk(self, table) -> Chunk:
+        """One chunk of Arrow's rows, numbered by physical line (a quoted line break starts a new line, as in
+        the csv module's count), blank rows left out."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        span = np.ones(table.num_rows, dtype="int64")
+        blank = np.ones(table.num_rows, dtype=bool)
+        for column in table.columns:
+            if (pc.max(pc.utf8_length(column)).as_py() or 0) > csv.field_size_limit():
+                raise SlowPath(self.path.name)
+            breaks = pc.subtract(pc.add(pc.count_substring(column, "\r"), pc.count_substring(column, "\n")),
+                                 pc.count_substring(column, "\r\n"))
+            span += breaks.to_numpy(zero_copy_only=False)
+            blank &= pc.match_substring_regex(column, BLANK_CELL).to_numpy(zero_copy_only=False)
+        lines = self._next_line + np.cumsum(span) - span
+        self._next_line += int(span.sum())
+        if blank.any():
+            table = table.filter(pa.array(~blank))
+        n = table.num_rows
+        if self._start + n > self.limits.max_rows:
+            raise FileRefused(f"{self.path.name}: more than {self.limits.max_rows:,} rows, over the limit "
+                              "(TIPSTATS_MAX_ROWS); refused: split the delivery or raise the limit")
+        cells = table.to_pandas()
+        cells.columns = range(len(self.header))
+        cells.index = pd.RangeIndex(self._start, self._start + n)
+        self._start += n
+        return Chunk(cells, lines[~blank].tolist(), [])
 
 
 # ------------------------------------------------------------------------------------------------ XLSX

@@ -12,6 +12,9 @@ SQL_DIR = REPO / "warehouse"
 MAX_FILE_MB = 512  # TIPSTATS_MAX_FILE_MB: size of a file in MB (an .xlsx by its unpacked size)
 MAX_ROWS = 5_000_000  # TIPSTATS_MAX_ROWS: data rows of a file
 CHUNK_ROWS = 50_000  # TIPSTATS_CHUNK_ROWS: rows read and validated at a time
+# TIPSTATS_MEMORY_MB: DuckDB's memory limit; past it, staged rows and large queries spill to disk beside
+# the warehouse, so a refresh's memory stays bounded whatever the size of the files
+MEMORY_MB = 1024
 
 
 class SettingsError(ValueError):
@@ -36,6 +39,7 @@ class Limits:
     max_file_mb: int = MAX_FILE_MB
     max_rows: int = MAX_ROWS
     chunk_rows: int = CHUNK_ROWS
+    memory_mb: int = MEMORY_MB
 
     @property
     def max_bytes(self) -> int:
@@ -47,6 +51,7 @@ class Limits:
             max_file_mb=_positive_int("TIPSTATS_MAX_FILE_MB", MAX_FILE_MB),
             max_rows=_positive_int("TIPSTATS_MAX_ROWS", MAX_ROWS),
             chunk_rows=_positive_int("TIPSTATS_CHUNK_ROWS", CHUNK_ROWS),
+            memory_mb=_positive_int("TIPSTATS_MEMORY_MB", MEMORY_MB),
         )
 
 

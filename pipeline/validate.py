@@ -8,14 +8,16 @@ import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pandera.pandas as pa
 
 from contracts import SOURCES, base, codes
 from contracts.base import Source
-from pipeline.read import FileRefused, RawStream, open_file, sha256_of
+from pipeline.read import FileRefused, RawStream, SlowPath, open_file, sha256_of
 from pipeline.settings import Limits
+from pipeline.staging import Staging
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MASK = "***"
@@ -40,7 +42,12 @@ class FileResult:
     file_error: str | None = None
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERROR_COLUMNS))
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ERROR_COLUMNS))
-    valid: pd.DataFrame | None = None  # typed rows that passed, with their `line`
+    staging: Staging | None = None  # every row, staged; None when the file is refused
+
+    @property
+    def valid(self) -> pd.DataFrame | None:
+        """The typed rows that passed, with their `line` (read from the staging table into memory)."""
+        return None if self.staging is None else self.staging.valid()
 
     @property
     def rows_rejected(self) -> int:
@@ -58,7 +65,9 @@ class FileResult:
 
     def refuse(self, message: str) -> "FileResult":
         self.file_error = message
-        self.valid = None
+        if self.staging is not None:
+            self.staging.drop()
+            self.staging = None
         self.errors = pd.DataFrame({
             "line": pd.Series(self._lines, dtype="Int64"), "column": "", "check": "file_refused",
             "value": "", "reason": message, "record_key": "",
@@ -89,7 +98,7 @@ def month_of(path: Path) -> str | None:
     return folder if MONTH_PATTERN.match(folder) else None
 
 
-def validate_month(folder: Path) -> MonthResult:
+def validate_month(folder: Path, staging: Callable[[Source], Staging] | None = None) -> MonthResult:
     month = folder.name
     if not MONTH_PATTERN.match(month):
         raise ValueError(f"{folder}: a month folder is named YYYY-MM")
@@ -111,28 +120,37 @@ def validate_month(folder: Path) -> MonthResult:
                 _count_into(result)  # hash and row count, so the refused rows are accounted for
                 results.append(result.refuse(f"{p.name}: two files for source {source} ({names}); send one"))
         elif paths:
-            results.append(validate_file(paths[0], month))
+            results.append(validate_file(paths[0], month, staging=staging))
     return MonthResult(month, folder, results, ignored)
 
 
-def validate_file(path: Path, month: str, source: str | None = None, limits: Limits | None = None) -> FileResult:
-    """Validate one file, reading it chunk by chunk (TIPSTATS_CHUNK_ROWS rows at a time): every check is per
-    row except the duplicate-key check, which keeps the key columns of the whole file."""
+def validate_file(path: Path, month: str, source: str | None = None, limits: Limits | None = None,
+                  staging: Callable[[Source], Staging] | None = None) -> FileResult:
+    """Validate one file, reading it chunk by chunk (TIPSTATS_CHUNK_ROWS rows at a time) into a staging
+    table (`staging` makes it; default: in memory, identifiers as validated). Every check is per row except
+    the duplicate-key check, which also compares the keys of different chunks in the staging table."""
     source = source or source_of(path)
     if source is None:
         raise ValueError(f"{path.name}: not named after a source ({', '.join(SOURCES)}) as .csv or .xlsx")
-    result = FileResult(path, source, month)
-    stream = _open_into(result, limits)
-    if stream is None:
-        return result
-    with stream:
-        try:
-            return _validate_stream(stream, SOURCES[source], result)
-        except FileRefused as e:  # unreadable part-way (or over the row limit): the whole file is refused
-            result.format = result.encoding = result.delimiter = None
-            result.rows_read, result._lines = 0, []
-            result.dropped_columns, result.missing_columns, result.extra_columns = [], [], []
-            return result.refuse(str(e))
+    spec = SOURCES[source]
+    make_staging = staging or Staging
+    for fast in (True, False):
+        result = FileResult(path, source, month)
+        stream = _open_into(result, limits, fast)
+        if stream is None:
+            return result
+        result.staging = make_staging(spec)
+        with stream:
+            try:
+                return _validate_stream(stream, spec, result)
+            except SlowPath:  # the Arrow reader cannot take this file: read it again row by row
+                result.staging.drop()
+            except FileRefused as e:  # unreadable part-way (or over the row limit): the whole file is refused
+                result.format = result.encoding = result.delimiter = None
+                result.rows_read, result._lines = 0, []
+                result.dropped_columns, result.missing_columns, result.extra_columns = [], [], []
+                return result.refuse(str(e))
+    raise AssertionError("the row-by-row reader never raises SlowPath")
 
 
 def _validate_stream(stream: RawStream, spec: Source, result: FileResult) -> FileResult:
@@ -143,38 +161,39 @@ def _validate_stream(stream: RawStream, spec: Source, result: FileResult) -> Fil
         result.missing_columns = columns.missing
     decimal_comma = stream.delimiter == ";"
     lines = array("q")  # the line of every row of the file: 8 bytes a row
-    contract_errors, field_count_errors, valid_parts, key_parts = [], [], [], []
+    contract_errors, field_count_errors, warnings = [], [], []
+    chunks = 0
     for chunk in stream.chunks():
+        chunks += 1
         lines.extend(chunk.lines)
         columns.see(chunk.cells)
         if header_error:
             continue  # a refused file is still read to the end: its rows are counted as quarantined
         text = columns.text(chunk.cells)
         normal = base.normalise(text, spec)
-        errors, typed, keys = contract_stages(normal, spec, result.month, decimal_comma)
+        errors, typed, checked = contract_stages(normal, spec, result.month, decimal_comma)
         too_many = pd.DataFrame({"index": chunk.too_many_cells, "column": "", "check": "field_count"})
         errors = _drop_non_key_errors_of_withdrawals(errors, typed, spec)
         too_many = _drop_non_key_errors_of_withdrawals(too_many, typed, spec)
-        chunk_lines = pd.Series(chunk.lines, index=text.index)
+        chunk_lines = pd.Series(chunk.lines, index=text.index, dtype="int64")
         contract_errors.append(_described(errors, text, normal, spec, chunk_lines))
         field_count_errors.append(_described(too_many, text, normal, spec, chunk_lines))
-        bad = set(errors["index"]) | set(too_many["index"])
-        valid = typed.loc[~typed.index.isin(bad)].copy()
-        valid.insert(0, "line", chunk_lines.loc[valid.index].astype("int64"))
-        valid_parts.append(valid)
-        key_parts.append(keys.assign(_flagged=keys.index.isin(errors.loc[errors["check"] == "duplicate_key", "index"])))
+        valid = ~typed.index.isin(errors["index"]) & ~typed.index.isin(too_many["index"])
+        flagged = typed.index.isin(errors.loc[errors["check"] == "duplicate_key", "index"])
+        result.staging.append(checked, chunk_lines, pd.Series(valid), pd.Series(flagged))
+        warnings.append(unknown_articles(typed.loc[valid].assign(line=chunk_lines[valid]), spec))
     if columns.refused_early is None:
         result.extra_columns = columns.extra()
     result.rows_read, result._lines = len(lines), lines
     if header_error:
         return result.refuse(header_error)
-    valid = valid_parts[0] if len(valid_parts) == 1 else pd.concat(valid_parts)
     across = False
-    if len(key_parts) > 1:  # keys sent again in another chunk: all copies are held back, as within one
-        duplicates = _duplicates_across_chunks(pd.concat(key_parts), spec, pd.Series(lines))
+    if chunks > 1:  # keys sent again in another chunk: all copies are held back, as within one
+        duplicates = _duplicates_across_chunks(result.staging.duplicates(), spec)
         if len(duplicates):
+            result.staging.reject(duplicates["_index"])
             contract_errors.append(duplicates)
-            valid = valid.loc[~valid.index.isin(duplicates["_index"])]
+            warnings = [w[~w["line"].isin(duplicates["line"])] for w in warnings]
             across = True
     contract_errors = [e for e in contract_errors if len(e)]
     field_count_errors = [e for e in field_count_errors if len(e)]
@@ -184,8 +203,9 @@ def _validate_stream(stream: RawStream, spec: Source, result: FileResult) -> Fil
             errors = errors.sort_values(["_index", "column"], kind="stable")
         errors = pd.concat([e for e in [errors, *field_count_errors] if e is not None], ignore_index=True)
         result.errors = errors[ERROR_COLUMNS]
-    result.valid = valid.reset_index(drop=True)
-    result.warnings = unknown_articles(result.valid, spec)
+    warnings = [w for w in warnings if len(w)]
+    if warnings:
+        result.warnings = pd.concat(warnings, ignore_index=True)
     return result
 
 
@@ -197,34 +217,24 @@ def _described(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, s
     return described
 
 
-def _duplicates_across_chunks(keys: pd.DataFrame, spec: Source, lines: pd.Series) -> pd.DataFrame:
-    """duplicate_key errors for rows whose key another chunk sent too (rows already held back as duplicates
-    within their chunk are not reported twice)."""
-    required = [k for k in spec.key if k in spec.required]
-    complete = keys[required].notna().all(axis=1)
-    duplicated = complete & keys.duplicated(list(spec.key), keep=False)
-    rows = keys.loc[duplicated & ~keys["_flagged"]]
+def _duplicates_across_chunks(rows: pd.DataFrame, spec: Source) -> pd.DataFrame:
+    """duplicate_key errors for the staged rows whose key another chunk sent too (rows already held back as
+    duplicates within their chunk are not reported twice)."""
     if rows.empty:
         return pd.DataFrame(columns=[*ERROR_COLUMNS, "_index"])
-    parts = [
-        (f"{c}=" + (pd.Series(MASK, index=rows.index) if c in spec.person_columns else rows[c].fillna("").astype("str")))
-        for c in spec.key
-    ]
-    record_keys = parts[0]
-    for p in parts[1:]:
-        record_keys = record_keys + " " + p
+    record_keys = record_key(rows.fillna("").astype("str"), spec)
     return pd.DataFrame({
-        "line": lines.loc[rows.index].to_numpy(dtype="int64"), "column": "", "check": "duplicate_key",
+        "line": rows["line"].to_numpy(dtype="int64"), "column": "", "check": "duplicate_key",
         "value": record_keys.to_numpy(), "reason": reason("duplicate_key", "", "", spec),
-        "record_key": record_keys.to_numpy(), "_index": rows.index.to_numpy(dtype="int64"),
+        "record_key": record_keys.to_numpy(), "_index": rows["position"].to_numpy(dtype="int64"),
     })
 
 
-def _open_into(result: FileResult, limits: Limits | None = None) -> RawStream | None:
+def _open_into(result: FileResult, limits: Limits | None = None, fast: bool = True) -> RawStream | None:
     """Open the file and record what it is; on a refusal record its hash (so that the same refused file sent
     again is no new delivery) and refuse the result."""
     try:
-        stream = open_file(result.path, limits)
+        stream = open_file(result.path, limits, fast)
     except FileRefused as e:
         if result.path.is_file() and result.path.stat().st_size:
             result.sha256 = sha256_of(result.path)
@@ -236,8 +246,9 @@ def _open_into(result: FileResult, limits: Limits | None = None) -> RawStream | 
 
 
 def _count_into(result: FileResult) -> None:
-    """Hash and row count of a file that is refused whatever it holds, so that its rows are accounted for."""
-    stream = _open_into(result)
+    """Hash and row count of a file that is refused whatever it holds, so that its rows are accounted for
+    (read row by row: only the count matters)."""
+    stream = _open_into(result, fast=False)
     if stream is None:
         return
     with stream:
@@ -306,15 +317,9 @@ class _ColumnPlan:
         return text.astype("str")
 
 
-def run_contracts(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
-    """Raw contract → parse → typed contract. Returns (errors[index, column, check], typed frame)."""
-    errors, typed, _ = contract_stages(normal, spec, month, decimal_comma)
-    return errors, typed
-
-
 def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
-    """run_contracts, plus the key columns the duplicate check compared (a row whose key failed an earlier
-    stage has its required key null there)."""
+    """Raw contract → parse → typed contract. Returns (errors[index, column, check], typed frame, the typed
+    frame as the duplicate check saw it: a row whose key failed an earlier stage has its required key null)."""
     raw_failures = _failures(base.raw_schema(spec, decimal_comma), normal, spec)
     # a cell that failed the raw stage is not parsed: it is reported once, by the raw stage
     cleaned = normal.copy()
@@ -331,7 +336,7 @@ def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comm
     if spec.name == "judgments":
         errors = _attribute_sentence_column(errors, typed)
     errors = errors.drop_duplicates(["index", "column", "check"]).sort_values(["index", "column"])
-    return errors.reset_index(drop=True), typed, checked[list(spec.key)]
+    return errors.reset_index(drop=True), typed, checked
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> pd.DataFrame:
@@ -402,17 +407,24 @@ def describe(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spe
     """Row-level reasons: line, column, check, the value as sent (identifiers masked), words, key."""
     if errors.empty:
         return pd.DataFrame(columns=ERROR_COLUMNS)
-    keys = record_key(normal, spec)
-    rows = []
-    for idx, column, check in errors[["index", "column", "check"]].itertuples(index=False):
+    rows = errors["index"].to_numpy()
+    keys = record_key(normal.loc[pd.unique(rows)], spec)
+    values = pd.Series("", index=errors.index, dtype=object)
+    for column, where in errors.groupby("column").groups.items():
         if column in text:
-            value = mask(column, text.at[idx, column].strip(), spec)
-        elif check == "duplicate_key":
-            value = keys.at[idx]
-        else:
-            value = ""
-        rows.append((int(lines.at[idx]), column, check, value, reason(check, column, value, spec), keys.at[idx]))
-    return pd.DataFrame(rows, columns=ERROR_COLUMNS)
+            sent = text[column].reindex(errors.loc[where, "index"]).str.strip().to_numpy(dtype=object)
+            values.loc[where] = [mask(column, v, spec) for v in sent]
+    by_key = (errors["check"] == "duplicate_key") & ~errors["column"].isin(text.columns)
+    values[by_key] = keys.reindex(errors.loc[by_key, "index"]).to_numpy(dtype=object)
+    return pd.DataFrame({
+        "line": lines.reindex(rows).to_numpy(dtype="int64"),
+        "column": errors["column"].to_numpy(dtype=object),
+        "check": errors["check"].to_numpy(dtype=object),
+        "value": values.to_numpy(),
+        "reason": [reason(check, column, value, spec) for check, column, value
+                   in zip(errors["check"], errors["column"], values)],
+        "record_key": keys.reindex(rows).to_numpy(dtype=object),
+    }, columns=ERROR_COLUMNS)
 
 
 def unknown_articles(valid: pd.DataFrame, spec: Source) -> pd.DataFrame:

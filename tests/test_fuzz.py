@@ -27,7 +27,7 @@ from conftest import DEFAULTS, INV, JUD, VIC, Env, csv_text, isolate, xlsx_bytes
 from contracts import SOURCES, codes
 from contracts.base import normalise_header
 from pipeline.cli import app
-from pipeline.read import read_file
+from pipeline.read import FileRefused, SlowPath, open_file, read_file
 from pipeline.settings import Limits
 from pipeline.validate import FileResult, validate_file
 
@@ -282,6 +282,65 @@ def test_reading_in_chunks_changes_nothing(folder, delivery, chunk_rows):
     pd.testing.assert_frame_equal(chunked.warnings, whole.warnings)
     if whole.valid is not None:
         pd.testing.assert_frame_equal(chunked.valid, whole.valid)
+
+
+def chunks_read(path: Path, fast: bool, limits: Limits) -> tuple[list, list] | None:
+    """(cells, lines) as read; None when the Arrow reader was asked for but the file is not one it can number."""
+    with open_file(path, limits, fast=fast) as stream:
+        if fast and not stream.fast:
+            return None
+        chunks = list(stream.chunks())
+    cells = pd.concat([c.cells for c in chunks]).reset_index(drop=True)
+    return cells.values.tolist(), [line for c in chunks for line in c.lines]
+
+
+@settings(FUZZ, max_examples=80)
+@given(delivery=deliveries(), chunk_rows=st.integers(1, 4))
+def test_the_arrow_reader_reads_what_the_row_by_row_reader_reads(folder, delivery, chunk_rows):
+    source, data = delivery
+    path = write(folder, f"{source}.csv", data)
+    limits = Limits(chunk_rows=chunk_rows)
+    try:
+        slow = chunks_read(path, False, limits)
+    except FileRefused:
+        return event("refused by both")
+    try:
+        fast = chunks_read(path, True, limits)
+    except SlowPath:
+        return event("Arrow reader declined part-way")
+    if fast is None:
+        return event("blank line or multi-line header: row by row from the start")
+    event("read by Arrow")
+    assert fast == slow
+
+
+@pytest.mark.parametrize("text, lines", [
+    ('a,b\n1,"x\ny"\n2,z\n', [2, 4]),  # a quoted line break: the next row starts a line later
+    ('a,b\r\n"1\r\n2",z\r\n3,w\r\n', [2, 4]),  # \r\n is one line break
+    ('a,b\r1,x\r,\r2,y\r', [2, 4]),  # old Mac line ends; a row of empty cells is blank
+    ('a,b\n1,x\n \t, \u3000\n2,y', [2, 4]),  # whitespace only (as str.strip sees it), no final line end
+])
+def test_arrow_reader_numbers_lines_as_the_file_has_them(tmp_path, text, lines):
+    path = tmp_path / "x.csv"
+    path.write_bytes(text.encode("utf-8"))
+    with open_file(path, fast=True) as stream:
+        assert stream.fast
+        chunks = list(stream.chunks())
+    assert [line for c in chunks for line in c.lines] == lines
+    assert chunks_read(path, False, Limits()) == chunks_read(path, True, Limits())
+
+
+def test_files_the_arrow_reader_cannot_number_are_read_row_by_row(tmp_path):
+    for name, text in [("blank", "a,b\n1,x\n\n2,y\n"), ("header", '"a\nA",b\n1,x\n'), ("start", "\na,b\n1,x\n")]:
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(text.encode("utf-8"))
+        with open_file(path) as stream:
+            assert not stream.fast, name
+    short = tmp_path / "short.csv"
+    short.write_bytes(b"a,b\n1\n2,y\n")
+    with open_file(short) as stream, pytest.raises(SlowPath):
+        list(stream.chunks())
+    assert read_file(short).lines == [2, 3] and read_file(short).cells.values.tolist() == [["1", ""], ["2", "y"]]
 
 
 # -------------------------------------------------------------------------------------------------- refresh

@@ -4,28 +4,35 @@
 -- still count in the quarter and the year). Quarters and years carry their coverage: months delivered of
 -- the months in the period. Zero rows exist for totals only.
 create or replace table mart_counts as
-with long as (
-    unpivot (
-        select figure, source, month, quarter, year::varchar as year, "group",
-               'all' as total, region, office, court, exploitation_form, sex, age_group, citizenship_group,
-               public_official
-        from mart_units
-    )
+-- Units are counted once per month and combination of dimension values, then unpivoted; quarters and years
+-- are sums of their months (each unit is dated once, so months add up).
+with cells as (
+    select figure, source, month, quarter, year::varchar as year, "group",
+           'all' as total, region, office, court, exploitation_form, sex, age_group, citizenship_group,
+           public_official, count(*) as n
+    from mart_units
+    group by all
+),
+long as (
+    unpivot cells
     on total, region, office, court, exploitation_form, sex, age_group, citizenship_group, public_official
     into name dimension value value
 ),
+monthly as (
+    select figure, source, month, quarter, year, "group", dimension, value, sum(n)::bigint as n
+    from long group by all
+),
 periods as (
-    select figure, source, period_type, period, "group", dimension, value
-    from long,
-         unnest([struct_pack(t := 'month', p := month), struct_pack(t := 'quarter', p := quarter),
-                 struct_pack(t := 'year', p := year)]) as x(pp),
-         lateral (select pp.t as period_type, pp.p as period)
+    select figure, source, 'month' as period_type, month as period, "group", dimension, value, n from monthly
+    union all
+    select figure, source, 'quarter', quarter, "group", dimension, value, sum(n)::bigint from monthly group by all
+    union all
+    select figure, source, 'year', year, "group", dimension, value, sum(n)::bigint from monthly group by all
 ),
 grouped as (
-    select figure, source, period_type, period, "group", dimension, value, count(*) as n
-    from periods group by all
+    select figure, source, period_type, period, "group", dimension, value, n from periods
     union all
-    select figure, source, period_type, period, 'all', dimension, value, count(*)
+    select figure, source, period_type, period, 'all', dimension, value, sum(n)::bigint
     from periods where "group" in ('trafficking', 'related') group by all
 ),
 figures as (select distinct figure, source from mart_units),

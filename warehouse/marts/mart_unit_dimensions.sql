@@ -1,6 +1,7 @@
 -- mart_units in long form: one row per unit × dimension, for breakdowns by any dimension with one query.
+-- A view: it is as large as ten copies of mart_units, and is only read by the queries that break a figure down.
 -- 'total' (value 'all') is the undivided figure; a dimension that does not apply to a figure has value null.
-create or replace table mart_unit_dimensions as
+create or replace view mart_unit_dimensions as
 with wide as (
     select figure, unit_id, 'all' as total, "group", region, office, court, exploitation_form, sex, age_group,
            citizenship_group, public_official

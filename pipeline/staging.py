@@ -1,0 +1,123 @@
+"""Where validation puts a file's rows, chunk by chunk: a temporary DuckDB table, so that memory stays bounded
+whatever the file's size (DuckDB spills to disk past its memory limit).
+
+Every row of the file is staged with its line, whether it passed the contracts, and its key as the
+duplicate check saw it, so that keys sent again in a later chunk are found by one query over the whole file.
+In a refresh the table lives in the warehouse's connection and the load reads the valid rows from it; person
+identifiers are pseudonymised before they are staged, so no clear identifier can reach a spill file.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from contracts.base import Source
+
+_numbers = itertools.count(1)
+_scratch: duckdb.DuckDBPyConnection | None = None
+DTYPES = {"date": "datetime64[s]", "int": "Int64", "decimal": "Float64", "bool": "boolean"}
+FLAGS = ["position", "line", "valid", "flagged"]  # bookkeeping columns in front of the source's columns
+
+
+def scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory database for validating without a warehouse (`tipstats validate`, tests)."""
+    global _scratch
+    if _scratch is None:
+        _scratch = duckdb.connect()
+    return _scratch
+
+
+class Staging:
+    """One file's staged rows in table `name` of `con`.
+
+    pseudonymise: applied to each person column before it is staged (None: kept as validated, for
+    `validate` and tests, which stage in memory).
+    """
+
+    def __init__(self, spec: Source, con: duckdb.DuckDBPyConnection | None = None,
+                 pseudonymise: Callable[[pd.Series], pd.Series] | None = None):
+        self.spec, self.pseudonymise = spec, pseudonymise
+        self.con = con if con is not None else scratch()
+        self.name = f"staged_{spec.name}_{next(_numbers)}"
+        self.columns = [c.name for c in spec.columns] + ["withdrawn"]
+        self.created = False
+        # the table goes with the object: a validation result that is dropped leaves nothing behind
+        self._finalizer = weakref.finalize(self, _drop, self.con, self.name)
+
+    def append(self, typed: pd.DataFrame, lines: pd.Series, valid: pd.Series, flagged: pd.Series) -> None:
+        """Stage a chunk: `typed` holds every row (a row whose key failed an earlier stage has its first
+        required key column null, as the duplicate check saw it)."""
+        frame = typed[self.columns].copy()
+        for column in self.spec.person_columns:
+            if self.pseudonymise is not None:
+                frame[column] = self.pseudonymise(frame[column])
+        frame.insert(0, "flagged", flagged.to_numpy(dtype=bool))
+        frame.insert(0, "valid", valid.to_numpy(dtype=bool))
+        frame.insert(0, "line", lines.to_numpy(dtype="int64"))
+        frame.insert(0, "position", typed.index.to_numpy(dtype="int64"))
+        self.con.register("chunk", frame)
+        try:
+            if not self.created:
+                self.con.execute(f"create or replace temp table {self.name} as select * from chunk")
+                self.created = True
+            else:
+                self.con.execute(f"insert into {self.name} select * from chunk")
+        finally:
+            self.con.unregister("chunk")
+
+    def duplicates(self) -> pd.DataFrame:
+        """Rows whose complete key another row of the file has too, and that the duplicate check of their own
+        chunk did not already hold back: position, line and the key columns, in file order."""
+        if not self.created:
+            return pd.DataFrame(columns=["position", "line", *self.spec.key])
+        key = ", ".join(self.spec.key)
+        complete = " and ".join(f"{k} is not null" for k in self.spec.key if k in self.spec.required)
+        return self.con.execute(f"""
+            with keyed as (
+                select position, line, flagged, {key}, count(*) over (partition by {key}) as copies
+                from {self.name} where {complete}
+            )
+            select position, line, {key} from keyed where copies > 1 and not flagged order by position
+        """).df()
+
+    def reject(self, positions) -> None:
+        """Hold back rows found to be duplicates across chunks."""
+        self.con.register("rejected", pd.DataFrame({"position": pd.Series(positions, dtype="int64")}))
+        try:
+            self.con.execute(f"update {self.name} set valid = false "
+                             "where position in (select position from rejected)")
+        finally:
+            self.con.unregister("rejected")
+
+    def count_valid(self) -> int:
+        if not self.created:
+            return 0
+        return self.con.execute(f"select count(*) from {self.name} where valid").fetchone()[0]
+
+    def valid(self) -> pd.DataFrame:
+        """The valid rows with their line, typed as the contracts typed them (reads them all into memory)."""
+        if not self.created:
+            return pd.DataFrame(columns=["line", *self.columns])
+        frame = self.con.execute(
+            f"select line, {', '.join(self.columns)} from {self.name} where valid order by position").df()
+        kinds = {c.name: c.kind for c in self.spec.columns}
+        kinds["withdrawn"] = "bool"
+        for column, kind in kinds.items():
+            frame[column] = frame[column].astype(DTYPES.get(kind, "str"))
+        frame["line"] = frame["line"].astype("int64")
+        return frame
+
+    def drop(self) -> None:
+        self._finalizer()
+        self.created = False
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    try:
+        con.execute(f"drop table if exists {name}")
+    except duckdb.Error:
+        pass  # the connection is closed or in a failed transaction: the temporary table went with it
