@@ -1,6 +1,7 @@
 """Writing tables people open in a spreadsheet: CSV and XLSX with formula injection neutralised."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +23,22 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# A quoted field (quotes inside doubled), or a record's line end outside any quoted field.
+QUOTED_OR_LINE_END = re.compile(r'("[^"]*(?:""[^"]*)*")|\r\n')
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """CSV, UTF-8, records ending in "\\n"; every cell reads back exactly as written (once neutralised).
+
+    Python's csv writer (which pandas uses) quotes a field only for the delimiter, the quote character and
+    the characters of the line terminator: with "\\n" a cell holding a lone "\\r" went out unquoted, and
+    every reader took that "\\r" for the end of the record. So the table is written with "\\r\\n", which
+    quotes any cell holding "\\r" or "\\n", and the line ends outside quoted fields become "\\n" again
+    (the "\\r\\n" inside quoted cells is kept)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise(frame).to_csv(path, index=False, encoding="utf-8")
+    text = neutralise(frame).to_csv(index=False, lineterminator="\r\n")
+    text = QUOTED_OR_LINE_END.sub(lambda m: m.group(1) or "\n", text)
+    path.write_bytes(text.encode("utf-8"))
     return path
 
 

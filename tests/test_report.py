@@ -171,7 +171,8 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(tmp_path):
     frame = pd.DataFrame({"text": RISKY, "number": [-1, 2, -3, 4, 5, 6, 7]})
     write_csv(frame, tmp_path / "t.csv")
     text = (tmp_path / "t.csv").read_bytes().decode("utf-8")
-    assert all(f"'{v}," in text for v in RISKY if v != "safe") and "\nsafe,7" in text
+    assert all(f"'{v}," in text for v in RISKY if v not in ("safe", "\rx")) and "\nsafe,7" in text
+    assert "\n\"'\rx\",6\n" in text  # quoted: a lone carriage return stays inside its cell (tests/test_export.py)
     assert ",-1\n" in text and ",-3\n" in text  # numbers stay numbers
     write_xlsx([Sheet("=evil", frame, "+title", ["-note"])], tmp_path / "t.xlsx", "RESTRICTED")
     sheet = load_workbook(tmp_path / "t.xlsx").worksheets[0]
