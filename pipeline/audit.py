@@ -3,8 +3,9 @@
 Checks (each finding names the check, where — file or table, column — and what, never the identifier):
 
 - `identifier`: no person, victim or judge identifier sent in raw/ (person_id, victim_id, judge_id and
-  the personal-number, phone and e-mail columns that are dropped on read), as sent or normalised, appears
-  in clear text in any warehouse table, quality file, report or log;
+  the personal-number, phone and e-mail columns that are dropped on read), as sent or normalised, and no
+  value of any other personal column dropped on read (contracts/codes/pii_columns.csv: names, addresses,
+  dates of birth) appears in clear text in any warehouse table, quality file, report or log;
 - `key`: the pseudonymisation key is in no file of the repository (tracked by git, or not ignored; without
   git every file of the project folder), and no such file is a key file;
 - `masking`: quarantine and warnings show identifier columns masked (`***`), in values and record keys;
@@ -17,21 +18,50 @@ Checks (each finding names the check, where — file or table, column — and wh
   records (stg_*), and every count of mart_counts is re-derived from mart_units;
 - `quality`: every agency that delivered in a loaded month has its quality file.
 
-Identifiers are matched case-insensitively as whole tokens (not inside a longer run of letters and digits,
-so a number inside a pseudonym's hex digits is no finding); identifiers shorter than 4 characters (6 for
-digits only) or that are words of the code lists or placeholders ("unknown", "n/a") are not searched.
+What is searched, and how (the `identifier` check):
+
+- Every value of a person column (person_id, victim_id, judge_id) or of a column of pii_columns.csv in a raw
+  file, in the forms the pipeline could have written it: as sent (trimmed); identifiers, numbers, phones and
+  e-mails also without spaces in upper case; names and addresses with their spaces collapsed (a full name is
+  searched as the whole name, not name by name: a surname alone is shared by many people and places); dates
+  of birth also as YYYY-MM-DD and DD.MM.YYYY.
+- Matched case-insensitively as whole tokens, in every text of the warehouse and of the files: not inside a
+  longer run of letters and digits, so a number inside a pseudonym's hex digits is no finding.
+- Not searched at all: words of the code lists, column names and placeholders ("unknown", "n/a", "***"):
+  anybody's value, no one's identifier.
+- Matched only as a whole cell (weak values): values shorter than 4 characters (6 for digits only: shorter
+  numbers are counts, years and codes), and names or addresses that are a word the pipeline writes itself
+  (of its report labels, code lists or messages, e.g. a first name "Mark"). As tokens of free text they would
+  be found in every report. A whole cell is: a text value of a warehouse table (an element of a text list),
+  or a cell of a CSV, TSV or XLSX file, trimmed, case-insensitively. A weak value is matched in a cell of an
+  identifier-bearing column -- a warehouse column or a file column whose header names a person or
+  pii_columns.csv column, a quarantine or warnings value of such a column, an identifier in a quarantine
+  record key -- and, when it mixes letters and digits (e.g. "K9"), in any cell: counts (digits only) and codes
+  or words (letters only) would match cells of every table, a mixed value is an identifier's shape. Weak
+  values are not searched in free text (logs, HTML, Markdown).
+- PNG images are inspected for their text chunks (tEXt, zTXt, iTXt: metadata such as a title or a
+  description); their pixels are not read (no OCR): text drawn in a chart is not checked. SVG, HTML and the
+  other text files are searched as text (entities also unescaped), workbooks by their XML parts and cells.
 """
 from __future__ import annotations
 
+import ast
+import csv
 import html
+import io
 import os
 import re
+import struct
 import subprocess
 import zipfile
+import zlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Iterable, Iterator, Optional
+from typing import Annotated
 
 import duckdb
 import typer
@@ -39,16 +69,19 @@ import typer
 from contracts import SOURCES, codes
 from contracts.base import normalise_header
 from pipeline import load, pseudonym, terminal
+from pipeline.export import FORMULA_STARTS
 from pipeline.read import FileRefused, open_file, sha256_of
 from pipeline.settings import Settings
 from pipeline.validate import MASK, MONTH_PATTERN, source_of
 
 EXIT_FINDINGS = 1
 PERSON_COLUMNS = ("person_id", "victim_id", "judge_id")
-# dropped on read, but identifiers of a person all the same: searched for too (names, addresses and birth
-# dates are not: as words and dates they would be found everywhere)
+# Columns of contracts/codes/pii_columns.csv (dropped on read): numbers, phones and e-mails are searched like
+# the person identifiers (also without spaces); dates of birth also in the two date forms; every other column
+# of the list (names, addresses, and any column added to it) as free text.
 IDENTIFYING_COLUMNS = ("personal_number", "personal_no", "nr_personal", "numri_personal", "jmbg", "phone",
                        "telefoni", "telefon", "email")
+BIRTH_DATE_COLUMNS = ("date_of_birth", "dob", "data_e_lindjes", "datum_rodjenja")
 PSEUDONYM_COLUMNS = ("person_key", "victim_key", "judge_key")
 CASE_COLUMNS = ("case_id", "prosecution_id", "judgment_id")
 PLACEHOLDERS = {"unknown", "none", "null", "nan", "n/a", "na", "anonymous", "anonim", "nepoznat", "i panjohur",
@@ -60,6 +93,12 @@ MAX_SCANNED_BYTES = 256 << 20
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis", ".pytest_cache",
                 ".ruff_cache", ".mypy_cache"}
 ALNUM = re.compile(r"[^\W_]")
+LETTER, DIGIT, WORD = re.compile(r"[^\W\d_]"), re.compile(r"\d"), re.compile(r"[^\W\d_]+")
+DATES = ((re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"), (0, 1, 2)),
+         (re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})\.?"), (2, 1, 0)))
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+PNG_NOTE = "{n} PNG image(s): text chunks searched, pixels not read (no OCR)"
 
 
 @dataclass
@@ -163,27 +202,87 @@ def searchable(value: str, words: set[str]) -> bool:
     low = value.lower()
     if low in words or low == MASK:
         return False
+    return long_enough(value)
+
+
+def long_enough(value: str) -> bool:
     return len(value) >= (MIN_DIGITS if value.isdigit() else MIN_LENGTH)
+
+
+@cache
+def identifier_columns() -> frozenset[str]:
+    """Columns whose cells are a person's identifier or personal detail: the person columns and those of
+    pii_columns.csv."""
+    return frozenset(PERSON_COLUMNS + IDENTIFYING_COLUMNS + BIRTH_DATE_COLUMNS) | codes.pii_columns()
+
+
+@cache
+def written_words() -> frozenset[str]:
+    """Words the pipeline writes itself: of the report labels, the code lists and the text of its messages
+    (the string literals of its modules; not the sample generator's, whose names are made-up people's)."""
+    texts = [p.read_text(encoding="utf-8") for folder in (codes.HERE / "labels", codes.CODES_DIR)
+             for p in sorted(folder.glob("*.csv"))]
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name == "sample.py":
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, OSError):  # a module being edited: its words are left out
+            continue
+        texts += [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    return frozenset(w.lower() for text in texts for w in WORD.findall(text))
+
+
+def forms(column: str, value: str) -> set[str]:
+    """The forms of a sent value that are searched for: see the module's docstring."""
+    value = value.strip()
+    if not value:
+        return set()
+    if column in PERSON_COLUMNS or column in IDENTIFYING_COLUMNS:
+        return {value, "".join(value.split()).upper()}
+    if column in BIRTH_DATE_COLUMNS:
+        return {value, *date_forms(value)}
+    return {" ".join(value.split())}
+
+
+def date_forms(value: str) -> list[str]:
+    """A date (YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY, ...) as YYYY-MM-DD and DD.MM.YYYY; [] if it is none."""
+    for pattern, order in DATES:
+        m = pattern.fullmatch(value)
+        if m:
+            parts = [int(p) for p in m.groups()]
+            try:
+                day = date(*(parts[i] for i in order))
+            except ValueError:
+                return []
+            return [day.isoformat(), day.strftime("%d.%m.%Y")]
+    return []
+
+
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 # ------------------------------------------------------------------------------------------------- raw
 @dataclass
 class RawScan:
-    identifiers: dict[str, str]  # needle (lower case) → where it was sent ("person_id of raw/… line n")
+    identifiers: dict[str, str]  # needle (lower case) → where it was sent ("a person_id of raw/… line n")
     rows: dict[str, int]  # "YYYY-MM/name" → data rows, for files that could be read
     sha: dict[str, str]  # "YYYY-MM/name" → SHA-256 (files that are not empty)
     all: set[str] = field(default_factory=set)  # "YYYY-MM/name" of every source file
+    weak: dict[str, str] = field(default_factory=dict)  # short or common-word values: matched as whole cells
+    details: set[str] = field(default_factory=set)  # the needles of names, addresses, birth dates
     files: int = 0
     unreadable: int = 0
-    skipped_short: int = 0
+    skipped_words: int = 0
 
 
 def scan_raw(raw: Path) -> RawScan:
-    words = vocabulary()
+    words, written = vocabulary(), written_words()
     scan = RawScan({}, {}, {})
-    wanted = set(PERSON_COLUMNS) | set(IDENTIFYING_COLUMNS)
+    wanted = identifier_columns()
     folders = sorted(p for p in raw.iterdir() if p.is_dir() and MONTH_PATTERN.match(p.name)) if raw.is_dir() else []
-    short: set[str] = set()
+    skipped: set[str] = set()
     for folder in folders:
         for path in sorted(folder.iterdir()):
             if not path.is_file() or source_of(path) is None:
@@ -191,7 +290,9 @@ def scan_raw(raw: Path) -> RawScan:
             label = f"{folder.name}/{path.name}"
             scan.files += 1
             try:
-                with open_file(path) as stream:
+                # the row-by-row reader: the Arrow reader would raise SlowPath part-way through a file it
+                # cannot take, and the audit reads every file once
+                with open_file(path, fast=False) as stream:
                     scan.sha[label] = stream.sha256
                     names = [normalise_header(h) for h in stream.header]
                     columns = [(i, n) for i, n in enumerate(names) if n in wanted]
@@ -199,22 +300,47 @@ def scan_raw(raw: Path) -> RawScan:
                     for chunk in stream.chunks():
                         rows += len(chunk.lines)
                         for i, name in columns:
+                            free_text = name not in PERSON_COLUMNS + IDENTIFYING_COLUMNS + BIRTH_DATE_COLUMNS
                             for line, value in zip(chunk.lines, chunk.cells[i]):
-                                for form in {value.strip(), "".join(value.split()).upper()}:
-                                    if not form:
-                                        continue
-                                    if not searchable(form, words):
-                                        short.add(form)
-                                        continue
-                                    scan.identifiers.setdefault(form.lower(), f"a {name} of raw/{label} line {line}")
+                                for form in forms(name, value):
+                                    low = form.lower()
+                                    where = f"{article(name)} {name} of raw/{label} line {line}"
+                                    if low in words or low == MASK:
+                                        skipped.add(low)
+                                    elif not long_enough(form) or (free_text and low in written):
+                                        scan.weak.setdefault(low, where)
+                                    elif low not in scan.identifiers:
+                                        scan.identifiers[low] = where
+                                        if name not in PERSON_COLUMNS + IDENTIFYING_COLUMNS:
+                                            scan.details.add(low)
                     scan.rows[label] = rows
             except FileRefused:
                 scan.unreadable += 1
                 if path.stat().st_size:
                     scan.sha[label] = sha256_of(path)
             scan.all.add(label)
-    scan.skipped_short = len(short)
+    scan.skipped_words = len(skipped)
+    for needle in scan.identifiers:  # weak in one file, searched as a token for another: searched
+        scan.weak.pop(needle, None)
     return scan
+
+
+class CellMatcher:
+    """Weak values (short or common words) found only as a whole cell: in any cell if they mix letters and
+    digits, else only in a cell of an identifier-bearing column. needle → label, as Matcher."""
+
+    def __init__(self, needles: dict[str, str]):
+        self.labels = needles
+        self.anywhere = {n for n in needles if LETTER.search(n) and DIGIT.search(n)}
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def find(self, cell: str, bearing: bool) -> list[str]:
+        low = cell.strip().lower()
+        if low[:1] == "'" and low[1:2] in FORMULA_STARTS:  # as export neutralises a formula
+            low = low[1:]
+        return [low] if low in self.labels and (bearing or low in self.anywhere) else []
 
 
 # ------------------------------------------------------------------------------------------------ texts
@@ -238,10 +364,12 @@ def table_texts(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str, list
 
 def file_text(path: Path) -> str | None:
     """The text a file shows a reader (HTML also unescaped; workbooks and other zip packages: their XML
-    parts), or None for a binary file that cannot be inspected."""
+    parts; PNG images: the text of their text chunks), or None for a binary file that cannot be inspected."""
     if path.stat().st_size > MAX_SCANNED_BYTES:
         return None
     data = path.read_bytes()
+    if data.startswith(PNG_SIGNATURE):
+        return png_text(data)
     if zipfile.is_zipfile(path):
         parts = []
         try:
@@ -265,6 +393,143 @@ def file_text(path: Path) -> str | None:
     return text
 
 
+def png_text(data: bytes) -> str | None:
+    """The keywords and texts of a PNG image's text chunks (tEXt, zTXt, iTXt), "" when it has none; None when
+    it is no well-formed PNG (a chunk runs past the end, a compressed text does not inflate). The pixels are
+    not read: text drawn in the image is not found (no OCR)."""
+    parts: list[str] = []
+    pos = len(PNG_SIGNATURE)
+    while pos < len(data):
+        if pos + 12 > len(data):
+            return None
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if pos + 12 + length > len(data):
+            return None
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind in PNG_TEXT_CHUNKS:
+            text = png_chunk_text(kind, body)
+            if text is None:
+                return None
+            parts.append(text)
+        elif kind == b"IEND":
+            break
+    return "\n".join(parts)
+
+
+def png_chunk_text(kind: bytes, body: bytes) -> str | None:
+    keyword, _, rest = body.partition(b"\0")
+    try:
+        if kind == b"tEXt":  # keyword, NUL, Latin-1 text
+            texts = [rest.decode("latin-1")]
+        elif kind == b"zTXt":  # keyword, NUL, compression method, deflated Latin-1 text
+            texts = [inflate(rest[1:]).decode("latin-1")]
+        else:  # iTXt: keyword, NUL, compressed?, method, language, NUL, translated keyword, NUL, UTF-8 text
+            compressed = rest[:1] == b"\x01"
+            language, _, rest = rest[2:].partition(b"\0")
+            translated, _, text = rest.partition(b"\0")
+            texts = [language.decode("ascii", errors="replace"), translated.decode("utf-8", errors="replace"),
+                     (inflate(text) if compressed else text).decode("utf-8", errors="replace")]
+    except zlib.error:
+        return None
+    return "\n".join([keyword.decode("latin-1"), *texts])
+
+
+def inflate(data: bytes) -> bytes:
+    """Deflated data, at most MAX_SCANNED_BYTES of it (zlib.error beyond: not inspected, not a bomb)."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, MAX_SCANNED_BYTES)
+    if inflater.unconsumed_tail:
+        raise zlib.error("more than MAX_SCANNED_BYTES")
+    return out
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def file_cells(path: Path, text: str) -> Iterator[tuple[str, bool]]:
+    """(cell, identifier-bearing) for every cell of a CSV, TSV or workbook (nothing for other files). A cell
+    is identifier-bearing below a cell naming a person or pii_columns.csv column (its header, under any title
+    lines), and in a table with a `column` and a `value` header (quality files), the value of a row whose
+    column is such a column."""
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        tables = workbook_rows(path)
+    elif suffix in (".csv", ".tsv"):
+        tables = [csv_rows(text, "\t" if suffix == ".tsv" else None)]
+    else:
+        return
+    names = identifier_columns()
+    for rows in tables:
+        bearing: set[int] = set()
+        pair: tuple[int, int] | None = None  # where the `column` and `value` headers are
+        for row in rows:
+            keyed = pair is not None and pair[0] < len(row) and normalise_header(row[pair[0]]) in names
+            for i, cell in enumerate(row):
+                if cell:
+                    yield cell, i in bearing or (keyed and i == pair[1])
+                    if normalise_header(cell) in names:
+                        bearing.add(i)
+            headers = [normalise_header(c) for c in row]
+            if pair is None and "column" in headers and "value" in headers:
+                pair = headers.index("column"), headers.index("value")
+
+
+def csv_rows(text: str, delimiter: str | None) -> Iterator[list[str]]:
+    """The rows of a CSV; the delimiter that of , ; or tab the first line holds most often."""
+    first = text.split("\n", 1)[0]
+    delimiter = delimiter or max(",;\t", key=first.count)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except csv.Error:  # a NUL or an overlong cell: the rest was searched as text all the same
+        return
+
+
+def workbook_rows(path: Path) -> list[list[list[str]]]:
+    """Every sheet's rows of cells as text (whole numbers without ".0", dates as YYYY-MM-DD)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 -- any workbook openpyxl cannot open: its XML parts were searched as text
+        return []
+    try:
+        return [[[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
+    except Exception:  # noqa: BLE001 -- as above
+        return []
+    finally:
+        book.close()
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value == datetime.combine(value.date(), datetime.min.time()) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def row_cells(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str, list[str]]]:
+    """(table, column, distinct values) of identifier-bearing cells inside rows: the quarantine and warnings
+    values of a person or pii_columns.csv column, and the identifiers in the quarantine's record keys."""
+    names = sorted(identifier_columns())
+    tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
+    listed = ", ".join(f"'{n}'" for n in names)
+    for table in ("quarantine", "warnings"):
+        if table in tables:
+            yield table, "value", [v for (v,) in con.execute(
+                f'select distinct value from {table} where lower("column") in ({listed}) and value is not null').fetchall()]
+    if "quarantine" in tables:
+        pattern = r"\b(?:" + "|".join(names) + r")=(\S*)"
+        yield "quarantine", "record_key", [v for (v,) in con.execute(
+            f"select distinct v from (select unnest(regexp_extract_all(record_key, '{pattern}', 1)) as v "
+            "from quarantine)").fetchall()]
+
+
 def report_files(reports: Path) -> list[Path]:
     return sorted(p for p in reports.rglob("*") if p.is_file()) if reports.is_dir() else []
 
@@ -280,21 +545,31 @@ def log_files(settings: Settings) -> list[Path]:
 
 # ------------------------------------------------------------------------------------------------ checks
 def check_identifiers(con, settings: Settings, scan: RawScan, report: Report) -> None:
-    matcher = Matcher(scan.identifiers)
+    matcher, cells = Matcher(scan.identifiers), CellMatcher(scan.weak)
+    labels = {**scan.weak, **scan.identifiers}
+    bearing_names = identifier_columns()
+    # (table, column) → value → needles, for the cells found inside rows (quarantine and warnings values)
+    inside: dict[tuple[str, str], dict[str, list[str]]] = {}
+    if cells:
+        for table, column, values in row_cells(con):
+            for value in values:
+                found = cells.find(value, True)
+                if found:
+                    inside.setdefault((table, column), {})[value] = found
     columns = 0
     for table, column, values in table_texts(con):
         columns += 1
-        hits: dict[str, None] = {}
-        rows = 0
+        bearing = column.lower() in bearing_names
+        hits = inside.pop((table, column), {})
         for value in values:
-            found = matcher.find(value)
+            found = matcher.find(value) + cells.find(value, bearing)
             if found:
-                rows += 1
-                hits.update(dict.fromkeys(found))
+                hits[value] = list(dict.fromkeys(hits.get(value, []) + found))
         if hits:
+            needles = {n for found in hits.values() for n in found}
             report.add("identifier", f"warehouse table {table}, column {column}",
-                       f"{rows} distinct value(s) hold an identifier in clear text: {len(hits)} identifier(s), "
-                       f"e.g. {matcher.labels[next(iter(hits))]}")
+                       f"{len(hits)} distinct value(s) hold an identifier in clear text: {len(needles)} identifier(s), "
+                       f"e.g. {min(labels[n] for n in needles)}")
     files = report_files(settings.reports) + log_files(settings)
     inspected = 0
     for path in files:
@@ -302,15 +577,25 @@ def check_identifiers(con, settings: Settings, scan: RawScan, report: Report) ->
         if text is None:
             continue
         inspected += 1
-        found = matcher.find(text)
+        workbook = path.suffix.lower() in WORKBOOK_SUFFIXES
+        found = dict.fromkeys(matcher.find(text))
+        if cells or workbook:
+            for cell, bearing in file_cells(path, text):
+                found.update(dict.fromkeys(cells.find(cell, bearing)))
+                if workbook:  # a date cell is a serial number in the XML
+                    found.update(dict.fromkeys(matcher.find(cell)))
         if found:
             report.add("identifier", f"file {path}", f"holds {len(found)} identifier(s) in clear text, "
-                       f"e.g. {matcher.labels[found[0]]}")
+                       f"e.g. {labels[next(iter(found))]}")
+    pngs = sum(1 for p in files if p.suffix.lower() == ".png")
     report.checked.append(
-        f"identifier: {len(matcher):,} identifier(s) sent in {scan.files} raw file(s), searched for in {columns} "
+        f"identifier: {len(matcher) - len(scan.details):,} identifier(s) and {len(scan.details):,} personal "
+        f"detail(s) (names, addresses, birth dates) sent in {scan.files} raw file(s), searched for in {columns} "
         f"text column(s) of the warehouse and {inspected} of {len(files)} file(s) under {settings.reports} and "
         f"beside the warehouse" + (f" ({scan.unreadable} raw file(s) unreadable)" if scan.unreadable else "")
-        + (f"; {scan.skipped_short} too short or a common word, not searched" if scan.skipped_short else ""))
+        + (f"; {len(cells):,} short or common-word value(s) matched only as whole cells" if cells else "")
+        + (f"; {scan.skipped_words:,} code word(s) or placeholder(s) not searched" if scan.skipped_words else "")
+        + (f"; {PNG_NOTE.format(n=pngs)}" if pngs else ""))
 
 
 def project_files(project: Path) -> tuple[list[Path], str]:
@@ -431,9 +716,12 @@ def check_public(con, settings: Settings, report: Report) -> None:
             report.add("public", f"file {path}", "public output holds " + ", ".join(
                 f"{n} {kind}" for kind, n in sorted(kinds.items())) + ": restricted content outside restricted/")
     pseudonyms = sum(1 for v in needles.values() if v.startswith("pseudonym"))
+    pngs = sum(1 for p in files if p.suffix.lower() == ".png")
     report.checked.append(
         f"public: {pseudonyms:,} pseudonym(s) and {len(needles) - pseudonyms:,} case number(s) searched for in "
-        f"{inspected} public file(s) under {settings.reports}" + (f" ({len(binary)} image or other binary file(s) not inspectable)" if binary else ""))
+        f"{inspected} public file(s) under {settings.reports}"
+        + (f" ({len(binary)} image or other binary file(s) not inspectable)" if binary else "")
+        + (f"; {PNG_NOTE.format(n=pngs)}" if pngs else ""))
 
 
 STORED_SQL = """
@@ -628,7 +916,7 @@ def default_project() -> Path:
 
 
 def audit(
-    project: Annotated[Optional[Path], typer.Option(help="Repository to search for the key (default: the git repository of the current folder, else the current folder).")] = None,
+    project: Annotated[Path | None, typer.Option(help="Repository to search for the key (default: the git repository of the current folder, else the current folder).")] = None,
 ) -> None:
     """Check that no identifier leaks and that the figures add up; exit 1 with every finding, else 0."""
     settings = Settings.from_env()
