@@ -94,21 +94,28 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
-def _canonical_codes(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+def _per_value(values: pd.Series, canonical) -> pd.Series:
+    """canonical(text) → text applied once per distinct value (code columns hold a handful of values)."""
+    positions, distinct = pd.factorize(values)
+    return pd.Series(pd.array([canonical(v) for v in distinct], dtype="str")[positions], index=values.index)
+
+
+def _code_lookup(allowed: tuple[str, ...]):
     lookup = {c.lower(): c for c in allowed}
-    folded = values.str.lower()
-    return folded.map(lookup).fillna(values).astype("str")
+    return lambda v: lookup.get(v.lower(), v)
 
 
-def _canonical_regions(values: pd.Series) -> pd.Series:
-    aliases = codes.region_alias_map()
-    folded = values.map(codes.fold, na_action="ignore")
-    return folded.map(aliases).fillna(values).astype("str")
+def _region(text: str) -> str:
+    return codes.region_alias_map().get(codes.fold(text), text)
 
 
-def _canonical_offence(values: pd.Series) -> pd.Series:
+def _boolean(text: str) -> str:
+    return BOOLEAN_WORDS.get(text.lower(), text)
+
+
+def _offence(text: str) -> str:
     # "ccrk2019.165.1" → "CCRK2019.165.1"; the law part is case-insensitive like every code
-    return values.str.upper().str.replace(r"\s+", "", regex=True)
+    return re.sub(r"\s+", "", text.upper())
 
 
 def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
@@ -120,13 +127,13 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
     for col in source.columns + (WITHDRAWN,):
         text = frame[col.name].astype("str").str.strip()
         if col.kind == "code":
-            text = _canonical_codes(text, col.codes)
+            text = _per_value(text, _code_lookup(col.codes))
         elif col.kind == "region":
-            text = _canonical_regions(text)
+            text = _per_value(text, _region)
         elif col.kind == "offence":
-            text = _canonical_offence(text)
+            text = _per_value(text, _offence)
         elif col.kind == "bool":
-            text = text.str.lower().map(BOOLEAN_WORDS).fillna(text).astype("str")
+            text = _per_value(text, _boolean)
         elif col.kind == "person":
             text = text.str.upper().str.replace(r"\s+", "", regex=True)
         out[col.name] = text

@@ -202,11 +202,16 @@ def _write(con, months: list[MonthLoad], fp: str, reload: str | None, command: s
         con.execute("insert into loads values (?, ?, null, ?, ?)", [load_id, datetime.now(), command, fp])
         if reload:
             _forget_month(con, reload, load_id)
+        files: list[FileLoad] = []
         for month in months:
             for file in month.files:
-                _load_file(con, load_id, file)
+                _stage_file(con, load_id, len(files), file)
+                files.append(file)
                 faults.checkpoint("mid_load")
             _record_deliveries(con, load_id, month)
+        _store_versions(con, files)
+        for file in files:
+            _log_file(con, load_id, file)
         _reference_warnings(con, load_id)
         pending = set(pending_quality(con)) | {m.month.month for m in months}
         con.execute("insert or replace into meta values (?, ?)", [QUALITY_PENDING, ",".join(sorted(pending))])
@@ -270,30 +275,44 @@ def _columns_sql(spec) -> dict[str, str]:
     }
 
 
-def _load_file(con, load_id: int, file: FileLoad) -> None:
-    """Store a file's valid rows from its staging table, every one, an unchanged one too: a reload that forgets
-    an earlier month must not lose what a later month sent (its unchanged rows were only "unchanged" against
-    the forgotten one)."""
+def _stage_file(con, load_id: int, number: int, file: FileLoad) -> None:
+    """Add a file's valid rows, as they will be stored, to the refresh's `incoming_<source>` table (file
+    `number`), and record its quarantined rows and warnings."""
     result = file.result
     label = file_label(result)
-    if result.staging is not None and result.staging.count_valid():
-        spec = SOURCES[result.source]
-        store = (SQL_DIR / "load" / "store.sql").read_text().format(
-            staged=result.staging.name, table=result.source, **_columns_sql(spec))
-        con.execute(store, [result.month, load_id, result.sha256])
-        classify = (SQL_DIR / "load" / "classify.sql").read_text().replace("{table}", result.source)
-        for outcome_name, n in con.execute(classify).fetchall():
-            file.counts[outcome_name] = int(n)
-        con.execute(f"insert into {result.source} by name select * exclude (position) from incoming")
-        con.execute("drop table incoming")
     if result.staging is not None:
+        if result.staging.count_valid():
+            spec = SOURCES[result.source]
+            store = (SQL_DIR / "load" / "store.sql").read_text().format(
+                staged=result.staging.name, incoming=f"incoming_{result.source}", **_columns_sql(spec))
+            con.execute(store, [result.month, load_id, result.sha256, number])
         result.staging.drop()
     _insert_rows(con, "quarantine", result.errors, load_id, result, label)
     _insert_rows(con, "warnings", result.warnings, load_id, result, label)
+
+
+def _store_versions(con, files: list[FileLoad]) -> None:
+    """Classify every incoming row of each source against the versions before it, in one query per source,
+    and store them all: every one, an unchanged one too (a reload that forgets an earlier month must not lose
+    what a later month sent: its unchanged rows were only "unchanged" against the forgotten one)."""
+    for source in SOURCES:
+        incoming = f"incoming_{source}"
+        if not con.execute("select 1 from duckdb_tables() where temporary and table_name = ?",
+                           [incoming]).fetchall():
+            continue
+        classify = (SQL_DIR / "load" / "classify.sql").read_text().format(table=source, incoming=incoming)
+        for number, outcome, n in con.execute(classify).fetchall():
+            files[number].counts[outcome] = int(n)
+        con.execute(f"insert into {source} by name select * exclude (position, file_no) from {incoming}")
+        con.execute(f"drop table {incoming}")
+
+
+def _log_file(con, load_id: int, file: FileLoad) -> None:
+    result = file.result
     con.execute(
         "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
-        [load_id, result.month, result.source, label, result.sha256, result.format, result.encoding,
-         result.delimiter, result.rows_read, file.counts["new"], file.counts["replacing"],
+        [load_id, result.month, result.source, file_label(result), result.sha256, result.format,
+         result.encoding, result.delimiter, result.rows_read, file.counts["new"], file.counts["replacing"],
          file.counts["unchanged"], file.counts["stored_not_current"], result.rows_rejected,
          result.dropped_columns, result.missing_columns, result.extra_columns, result.file_error],
     )

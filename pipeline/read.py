@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -39,7 +40,6 @@ MAX_LINE_CHARS = 64 << 20
 # the delimiter is sniffed from the header line, or its first characters when it is absurdly long
 SNIFF_CHARS = 4 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
-BLANK_LINE = (b"\n\n", b"\n\r", b"\r\r")  # a line break right after another: an empty line
 # the characters str.strip() removes, so that both readers see the same rows as blank
 BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]*$"
 ARROW_BLOCK = 16 << 20  # bytes the Arrow reader parses at a time
@@ -191,14 +191,11 @@ def read_file(path: Path, limits: Limits | None = None) -> RawFile:
 
 
 # ------------------------------------------------------------------------------------------------- CSV
-def detect_encoding(path: Path) -> tuple[str, str, bool]:
-    """(SHA-256, encoding, blank lines): UTF-8 (with or without BOM), else Windows-1250, the two encodings
-    DATA-SPEC allows, decided from every byte of the file in one pass of bounded blocks; and whether a line
-    is empty (or the file starts with a line break), which the Arrow reader would skip without a trace."""
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """(SHA-256, encoding): UTF-8 (with or without BOM), else Windows-1250, the two encodings DATA-SPEC
+    allows, decided from every byte of the file in one pass of bounded blocks."""
     name = path.name
     digest = hashlib.sha256()
-    blank = False
-    previous = b"\n"  # a line break before the first byte: a file starting with one has a blank line
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
     utf8_error: UnicodeDecodeError | None = None
     cp1250_error: int | None = None
@@ -209,10 +206,6 @@ def detect_encoding(path: Path) -> tuple[str, str, bool]:
             digest.update(block)
             if b"\x00" in block:
                 raise FileRefused(f"{name}: contains NUL bytes, not a text file")
-            if not blank:
-                joined = previous + block[:1] + b" " + block
-                blank = any(pair in joined for pair in BLANK_LINE)
-                previous = block[-1:]
             data = block
             if offset == 0 and block.startswith(UTF8_BOM):
                 bom, data = True, block[len(UTF8_BOM):]
@@ -234,11 +227,11 @@ def detect_encoding(path: Path) -> tuple[str, str, bool]:
     if bom:
         if utf8_error is not None:
             raise FileRefused(f"{name}: not valid UTF-8 after its byte-order mark ({utf8_error.reason})")
-        return digest.hexdigest(), "utf-8-sig", blank
+        return digest.hexdigest(), "utf-8-sig"
     if utf8_error is None:
-        return digest.hexdigest(), "utf-8", blank
+        return digest.hexdigest(), "utf-8"
     if cp1250_error is None:
-        return digest.hexdigest(), "cp1250", blank
+        return digest.hexdigest(), "cp1250"
     raise FileRefused(f"{name}: neither UTF-8 nor Windows-1250 text (byte {cp1250_error})")
 
 
@@ -253,7 +246,7 @@ class CsvStream(RawStream):
 
     @classmethod
     def open(cls, path: Path, limits: Limits, fast: bool = True) -> "CsvStream":
-        sha, encoding, blank_lines = detect_encoding(path)
+        sha, encoding = detect_encoding(path)
         stream = cls(path, sha, limits)
         stream.encoding = encoding
         stream._text = open(path, encoding=encoding, newline="", errors="strict")
@@ -268,8 +261,8 @@ class CsvStream(RawStream):
             else:
                 raise FileRefused(f"{path.name}: no header row")
             stream._check_header()
-            # the Arrow reader numbers lines from a one-line header on line 1 and cannot see blank lines
-            stream.fast = fast and not blank_lines and line == 1 and stream._reader.line_num == 1
+            # the Arrow reader numbers lines from a header that is the file's first line, and one line long
+            stream.fast = fast and line == 1 and stream._reader.line_num == 1
         except BaseException:
             stream.close()
             raise
@@ -327,48 +320,58 @@ class CsvStream(RawStream):
         return self._arrow_chunks() if self.fast else super().chunks()
 
     def _arrow_chunks(self) -> Iterator[Chunk]:
-        """The rows as the csv module would give them, parsed by Arrow. SlowPath when a row is not as wide as
-        the header or a cell is over the csv module's limit: only the row-by-row reader can say what is wrong."""
+        """The rows as the csv module would give them, parsed by Arrow. A row not as wide as the header is
+        handed back by Arrow with its record number and its text; the csv module reads it (rare rows, so
+        the cost does not matter) and it is put back in its place. SlowPath when Arrow cannot go on."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         names = [str(i) for i in range(len(self.header))]
         size = self.limits.chunk_rows
+        uneven: dict[int, str] = {}  # record (0 = the first after the header) → text, rows Arrow skipped
+
+        def keep_uneven(row) -> str:
+            if row.number is None:
+                return "error"
+            uneven[row.number - 2] = row.text  # Arrow numbers records from 1, the header's
+            return "skip"
+
         try:
             reader = pacsv.open_csv(
                 self.path,
                 read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=ARROW_BLOCK,
+                    column_names=names, skip_rows=1, block_size=ARROW_BLOCK, use_threads=False,
                     encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
                 parse_options=pacsv.ParseOptions(
                     delimiter=self.delimiter, quote_char='"', double_quote=True, escape_char=False,
-                    newlines_in_values=True, ignore_empty_lines=False),
+                    newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep_uneven),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
                     quoted_strings_can_be_null=False),
             )
-            self._start, self._next_line = 0, 2
+            self._start, self._record, self._next_line = 0, 0, 2
             buffered, rows = [], 0
             for batch in reader:
                 buffered.append(batch)
                 rows += batch.num_rows
                 while rows >= size:
                     table = pa.Table.from_batches(buffered)
-                    yield self._arrow_chunk(table.slice(0, size))
+                    yield self._arrow_chunk(table.slice(0, size), uneven)
                     rest = table.slice(size)
                     buffered, rows = rest.to_batches(), rest.num_rows
-            if rows or self._start == 0:
-                yield self._arrow_chunk(pa.Table.from_batches(buffered, reader.schema))
+            if rows or uneven or self._start == 0:
+                yield self._arrow_chunk(pa.Table.from_batches(buffered, reader.schema), uneven)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raise SlowPath(self.path.name) from None
         self.rows_read = self._start
 
-    def _arrow_chunk(self, table) -> Chunk:
-        """One chunk of Arrow's rows, numbered by physical line (a quoted line break starts a new line, as in
-        the csv module's count), blank rows left out."""
-        import pyarrow as pa
+    def _arrow_chunk(self, table, uneven: dict[int, str]) -> Chunk:
+        """One chunk: Arrow's rows with the uneven rows of their stretch of the file put back, numbered by
+        physical line (a quoted line break starts a new line, as the csv module counts), blank rows left out.
+        Arrow has met every uneven row before the rows that follow it, so those of this stretch are known."""
         import pyarrow.compute as pc
 
+        width = len(self.header)
         span = np.ones(table.num_rows, dtype="int64")
         blank = np.ones(table.num_rows, dtype=bool)
         for column in table.columns:
@@ -378,19 +381,47 @@ class CsvStream(RawStream):
                                  pc.count_substring(column, "\r\n"))
             span += breaks.to_numpy(zero_copy_only=False)
             blank &= pc.match_substring_regex(column, BLANK_CELL).to_numpy(zero_copy_only=False)
+        cells = table.to_pandas()
+        cells.columns = range(width)
+        too_many = np.zeros(len(cells), dtype=bool)
+        first = self._record
+        mine = sorted(r for r in uneven if r >= first)
+        taken = 0
+        while taken < len(mine) and mine[taken] <= first + table.num_rows + taken:
+            taken += 1
+        if taken:  # records of this stretch: Arrow's rows in order, the uneven ones at their numbers
+            records = np.arange(first, first + table.num_rows + taken)
+            odd = [self._uneven_row(uneven.pop(r)) for r in mine[:taken]]
+            order = np.argsort(np.concatenate([np.setdiff1d(records, mine[:taken]), mine[:taken]]), kind="stable")
+            odd_cells = pd.DataFrame([o[0] for o in odd], columns=range(width), dtype="str")
+            cells = pd.concat([cells, odd_cells], ignore_index=True).iloc[order].reset_index(drop=True)
+            span, blank, too_many = (np.concatenate([mine_, [o[i] for o in odd]])[order]
+                                     for i, mine_ in ((1, span), (2, blank), (3, too_many)))
+        self._record = first + len(cells)
         lines = self._next_line + np.cumsum(span) - span
         self._next_line += int(span.sum())
         if blank.any():
-            table = table.filter(pa.array(~blank))
-        n = table.num_rows
+            cells, lines, too_many = cells[~blank].reset_index(drop=True), lines[~blank], too_many[~blank]
+        n = len(cells)
         if self._start + n > self.limits.max_rows:
             raise FileRefused(f"{self.path.name}: more than {self.limits.max_rows:,} rows, over the limit "
                               "(TIPSTATS_MAX_ROWS); refused: split the delivery or raise the limit")
-        cells = table.to_pandas()
-        cells.columns = range(len(self.header))
         cells.index = pd.RangeIndex(self._start, self._start + n)
+        positions = (self._start + np.flatnonzero(too_many)).tolist()
         self._start += n
-        return Chunk(cells, lines[~blank].tolist(), [])
+        return Chunk(cells, lines.tolist(), positions)
+
+    def _uneven_row(self, text: str) -> tuple[list[str], int, bool, bool]:
+        """A row Arrow skipped, read by the csv module: (cells cut or padded to the header, lines it spans,
+        blank, filled cells beyond the header), as RawStream.chunks and CsvStream._records treat such rows."""
+        record = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, quotechar='"'), [])
+        span = 1 + text.count("\r") + text.count("\n") - text.count("\r\n")
+        if any(len(c) > csv.field_size_limit() for c in record):
+            raise SlowPath(self.path.name)
+        width = len(self.header)
+        blank = not any(c.strip() for c in record)
+        too_many = any(c.strip() for c in record[width:] if c)
+        return (record + [""] * (width - len(record)))[:width], span, blank, too_many
 
 
 # ------------------------------------------------------------------------------------------------ XLSX

@@ -341,7 +341,7 @@ def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comm
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> pd.DataFrame:
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # checks only: nothing is coerced, no copy is needed
         return pd.DataFrame(columns=["index", "column", "check"])
     except pa.errors.SchemaErrors as e:
         cases = e.failure_cases
@@ -432,12 +432,10 @@ def unknown_articles(valid: pd.DataFrame, spec: Source) -> pd.DataFrame:
     if "offence_code" not in valid:  # victims carry no offence
         return pd.DataFrame(columns=ERROR_COLUMNS)
     listed = {(r["law"], r["article"]) for r in codes.statutes()}
-    codes_ = valid["offence_code"].dropna()
-    parts = codes_.str.split(".", expand=True)
-    if codes_.empty:
-        return pd.DataFrame(columns=ERROR_COLUMNS)
-    unknown = [(law, art) not in listed for law, art in zip(parts[0], parts[1])]
-    hits = valid.loc[codes_.index[unknown]]
+    offences = valid["offence_code"]
+    distinct = offences.dropna().unique()
+    unknown = [c for c in distinct if tuple(c.split(".")[:2]) not in listed]
+    hits = valid.loc[offences.isin(unknown)]
     return pd.DataFrame({
         "line": hits["line"], "column": "offence_code", "check": "unknown_article",
         "value": hits["offence_code"],
