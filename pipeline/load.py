@@ -177,10 +177,8 @@ def _refresh(settings: Settings, folders: list[Path] | None, reload: str | None,
         if not todo:
             return RefreshReport(None, [], skipped, fp)
         # validated rows are staged in the warehouse's connection, person identifiers already pseudonymised
-        staging = partial(Staging, con=con, pseudonymise=partial(pseudonym.pseudonymise, key=key))
-        months = [_validate(folder, only, staging) for folder, only in todo]
-        faults.checkpoint("after_read")
-        load_id = _write(con, months, fp, reload, command)
+        staging = partial(Staging, con=con, key=key)
+        load_id, months = _write(con, todo, staging, fp, reload, command)
     finally:
         con.close()
     return RefreshReport(load_id, months, skipped, fp)
@@ -193,7 +191,10 @@ def _validate(folder: Path, only: set[str] | None, staging) -> MonthLoad:
     return MonthLoad(result, [FileLoad(f) for f in result.files], whole_month=only is None)
 
 
-def _write(con, months: list[MonthLoad], fp: str, reload: str | None, command: str) -> int:
+def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, reload: str | None,
+           command: str) -> tuple[int, list[MonthLoad]]:
+    """Validate and load the months in one transaction. Each file's rows go to the database as soon as it is
+    validated (valid rows staged, rejected rows to the quarantine), so memory does not grow with the load."""
     con.begin()
     try:
         con.execute("insert or ignore into meta values ('key_fingerprint', ?)", [fp])
@@ -203,12 +204,16 @@ def _write(con, months: list[MonthLoad], fp: str, reload: str | None, command: s
         if reload:
             _forget_month(con, reload, load_id)
         files: list[FileLoad] = []
-        for month in months:
+        months = []
+        for folder, only in todo:
+            month = _validate(folder, only, staging)
             for file in month.files:
                 _stage_file(con, load_id, len(files), file)
                 files.append(file)
                 faults.checkpoint("mid_load")
             _record_deliveries(con, load_id, month)
+            months.append(month)
+        faults.checkpoint("after_read")
         _store_versions(con, files)
         for file in files:
             _log_file(con, load_id, file)
@@ -224,7 +229,7 @@ def _write(con, months: list[MonthLoad], fp: str, reload: str | None, command: s
         con.rollback()
         raise
     faults.checkpoint("after_commit")
-    return load_id
+    return load_id, months
 
 
 def pending_quality(con) -> list[str]:
@@ -289,6 +294,7 @@ def _stage_file(con, load_id: int, number: int, file: FileLoad) -> None:
         result.staging.drop()
     _insert_rows(con, "quarantine", result.errors, load_id, result, label)
     _insert_rows(con, "warnings", result.warnings, load_id, result, label)
+    result.release()
 
 
 def _store_versions(con, files: list[FileLoad]) -> None:

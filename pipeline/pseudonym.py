@@ -53,3 +53,16 @@ def pseudonymise(values, key: bytes):
     hashed = [None if v == "" else hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
               for v in distinct]
     return pd.Series(pd.array(hashed + [None], dtype="str")[codes], index=values.index)
+
+
+def pads(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys (RFC 2104), the parameters $1 and $2 of `sql`."""
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
+def sql(column: str) -> str:
+    """The pseudonym of `column` computed by DuckDB, equal to `pseudonymise` (tests/test_pii.py): HMAC-SHA-256
+    written out with DuckDB's sha256, the padded keys as parameters so that the key is in no query text."""
+    return (f"case when {column} is null or {column} = '' then null else "
+            f"left(sha256($2::blob || unhex(sha256($1::blob || encode({column})))), {PSEUDONYM_HEX}) end")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Callable
 
 import duckdb
 import pandas as pd
 
 from contracts.base import Source
+from pipeline import pseudonym
 
 _numbers = itertools.count(1)
 _scratch: duckdb.DuckDBPyConnection | None = None
@@ -34,13 +34,13 @@ def scratch() -> duckdb.DuckDBPyConnection:
 class Staging:
     """One file's staged rows in table `name` of `con`.
 
-    pseudonymise: applied to each person column before it is staged (None: kept as validated, for
-    `validate` and tests, which stage in memory).
+    key: person columns are pseudonymised with it as they are staged, in the query that reads the chunk, so
+    that only pseudonyms are written (None: kept as validated, for `validate` and tests, which stage in
+    memory).
     """
 
-    def __init__(self, spec: Source, con: duckdb.DuckDBPyConnection | None = None,
-                 pseudonymise: Callable[[pd.Series], pd.Series] | None = None):
-        self.spec, self.pseudonymise = spec, pseudonymise
+    def __init__(self, spec: Source, con: duckdb.DuckDBPyConnection | None = None, key: bytes | None = None):
+        self.spec, self.key = spec, key
         self.con = con if con is not None else scratch()
         self.name = f"staged_{spec.name}_{next(_numbers)}"
         self.columns = [c.name for c in spec.columns] + ["withdrawn"]
@@ -52,20 +52,21 @@ class Staging:
         """Stage a chunk: `typed` holds every row (a row whose key failed an earlier stage has its first
         required key column null, as the duplicate check saw it)."""
         frame = typed[self.columns].copy()
-        for column in self.spec.person_columns:
-            if self.pseudonymise is not None:
-                frame[column] = self.pseudonymise(frame[column])
         frame.insert(0, "flagged", flagged.to_numpy(dtype=bool))
         frame.insert(0, "valid", valid.to_numpy(dtype=bool))
         frame.insert(0, "line", lines.to_numpy(dtype="int64"))
         frame.insert(0, "position", typed.index.to_numpy(dtype="int64"))
+        rows, parameters = "select * from chunk", []
+        if self.key is not None:
+            replaced = ", ".join(f"{pseudonym.sql(c)} as {c}" for c in self.spec.person_columns)
+            rows, parameters = f"select * replace ({replaced}) from chunk", list(pseudonym.pads(self.key))
         self.con.register("chunk", frame)
         try:
             if not self.created:
-                self.con.execute(f"create or replace temp table {self.name} as select * from chunk")
+                self.con.execute(f"create or replace temp table {self.name} as {rows}", parameters)
                 self.created = True
             else:
-                self.con.execute(f"insert into {self.name} select * from chunk")
+                self.con.execute(f"insert into {self.name} {rows}", parameters)
         finally:
             self.con.unregister("chunk")
 

@@ -4,6 +4,7 @@ import re
 
 import duckdb
 import pandas as pd
+import pytest
 
 from conftest import INV, JUD, PROS, TEST_KEY, VIC, csv_text, dump
 from pipeline import pseudonym
@@ -161,3 +162,15 @@ def test_the_key_file_is_created_outside_the_repository_with_owner_only_access(t
     assert path.read_text().strip().encode() == key and len(key) == 64
     assert path.stat().st_mode & 0o777 == 0o600
     assert pseudonym.load_key() == key  # read back, not made anew
+
+
+@pytest.mark.parametrize("key", [b"k", b"x" * 64, b"y" * 65 + "ключ".encode(), TEST_KEY.encode()])
+def test_duckdb_makes_the_same_pseudonyms_as_the_hmac_library(key):
+    ids = pd.Series(["PID7734-QX", "1234567890123", "ĐURĐA-7", "J-0016", "", None], dtype="str")
+    con = duckdb.connect()
+    con.register("people", pd.DataFrame({"person_id": ids}))
+    made = [row[0] for row in con.execute(f"select {pseudonym.sql('person_id')} from people",
+                                          list(pseudonym.pads(key))).fetchall()]
+    expected = pseudonym.pseudonymise(ids, key)
+    assert made[:4] == expected.iloc[:4].tolist() and all(len(p) == 32 for p in made[:4])
+    assert made[4:] == [None, None] and expected.iloc[4:].isna().all()

@@ -1,5 +1,5 @@
 -- Current investigations: the latest version of each record by reporting month, then load; withdrawn keys retired.
-create or replace view stg_investigations as
+create or replace table stg_investigations as
 with versions as (
     select *
     from investigations

@@ -1,5 +1,5 @@
 -- Current judgments: the latest version of each record by reporting month, then load; withdrawn keys retired.
-create or replace view stg_judgments as
+create or replace table stg_judgments as
 with versions as (
     select *
     from judgments

@@ -1,5 +1,5 @@
 -- Current prosecutions: the latest version of each record by reporting month, then load; withdrawn keys retired.
-create or replace view stg_prosecutions as
+create or replace table stg_prosecutions as
 with versions as (
     select *
     from prosecutions

@@ -1,5 +1,5 @@
 -- Current victims: the latest version of each record by reporting month, then load; withdrawn keys retired.
-create or replace view stg_victims as
+create or replace table stg_victims as
 with versions as (
     select *
     from victims
