@@ -15,7 +15,7 @@ import pandas as pd
 from contracts import SOURCES
 from pipeline import build, faults, lock, pseudonym
 from pipeline.settings import SQL_DIR, Limits, Settings
-from pipeline.staging import Staging
+from pipeline.staging import Staging, arrow
 from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_month
 
 OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
@@ -208,13 +208,13 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
         for folder, only in todo:
             month = _validate(folder, only, staging)
             for file in month.files:
-                _stage_file(con, load_id, len(files), file)
+                _store_file(con, load_id, file)
                 files.append(file)
                 faults.checkpoint("mid_load")
             _record_deliveries(con, load_id, month)
             months.append(month)
         faults.checkpoint("after_read")
-        _store_versions(con, files)
+        _classify(con, load_id, files)
         for file in files:
             _log_file(con, load_id, file)
         _reference_warnings(con, load_id)
@@ -280,37 +280,31 @@ def _columns_sql(spec) -> dict[str, str]:
     }
 
 
-def _stage_file(con, load_id: int, number: int, file: FileLoad) -> None:
-    """Add a file's valid rows, as they will be stored, to the refresh's `incoming_<source>` table (file
-    `number`), and record its quarantined rows and warnings."""
+def _store_file(con, load_id: int, file: FileLoad) -> None:
+    """Store a file's valid rows from its staging table in their version table (in the refresh's transaction),
+    every one, an unchanged one too: a reload that forgets an earlier month must not lose what a later month
+    sent (its unchanged rows were only "unchanged" against the forgotten one). Record its quarantined rows and
+    warnings, then let go of them."""
     result = file.result
     label = file_label(result)
     if result.staging is not None:
         if result.staging.count_valid():
-            spec = SOURCES[result.source]
             store = (SQL_DIR / "load" / "store.sql").read_text().format(
-                staged=result.staging.name, incoming=f"incoming_{result.source}", **_columns_sql(spec))
-            con.execute(store, [result.month, load_id, result.sha256, number])
+                staged=result.staging.name, table=result.source, **_columns_sql(SOURCES[result.source]))
+            con.execute(store, [result.month, load_id, result.sha256])
         result.staging.drop()
     _insert_rows(con, "quarantine", result.errors, load_id, result, label)
     _insert_rows(con, "warnings", result.warnings, load_id, result, label)
     result.release()
 
 
-def _store_versions(con, files: list[FileLoad]) -> None:
-    """Classify every incoming row of each source against the versions before it, in one query per source,
-    and store them all: every one, an unchanged one too (a reload that forgets an earlier month must not lose
-    what a later month sent: its unchanged rows were only "unchanged" against the forgotten one)."""
+def _classify(con, load_id: int, files: list[FileLoad]) -> None:
+    """Count each file's outcomes (new, replacing, unchanged, stored not current), one query per source."""
+    by_month = {(f.result.source, f.result.month): f for f in files}
     for source in SOURCES:
-        incoming = f"incoming_{source}"
-        if not con.execute("select 1 from duckdb_tables() where temporary and table_name = ?",
-                           [incoming]).fetchall():
-            continue
-        classify = (SQL_DIR / "load" / "classify.sql").read_text().format(table=source, incoming=incoming)
-        for number, outcome, n in con.execute(classify).fetchall():
-            files[number].counts[outcome] = int(n)
-        con.execute(f"insert into {source} by name select * exclude (position, file_no) from {incoming}")
-        con.execute(f"drop table {incoming}")
+        classify = (SQL_DIR / "load" / "classify.sql").read_text().format(table=source)
+        for month, outcome, n in con.execute(classify, [load_id]).fetchall():
+            by_month[(source, month)].counts[outcome] = int(n)
 
 
 def _log_file(con, load_id: int, file: FileLoad) -> None:
@@ -332,13 +326,11 @@ def _insert_rows(con, table: str, rows: pd.DataFrame, load_id: int, result: File
 
 
 def insert_frame(con, table: str, frame: pd.DataFrame, **constants) -> None:
-    """Insert a frame's columns that the table has, by name (no unregister on failure: the transaction
-    is rolled back and its error must not be hidden by a second one)."""
+    """Insert a frame's columns that the table has, by name."""
     columns = [d[0] for d in con.execute(f"select * from {table} limit 0").description]
-    con.register("incoming", frame[[c for c in frame.columns if c in columns]])
+    incoming = arrow(frame[[c for c in frame.columns if c in columns]])  # noqa: F841 (read by name below)
     extra = "".join(f", ${i + 1} as {name}" for i, name in enumerate(constants))
     con.execute(f"insert into {table} by name select *{extra} from incoming", list(constants.values()))
-    con.unregister("incoming")
 
 
 def delivery_status(result: FileResult | None) -> str:

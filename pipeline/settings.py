@@ -14,7 +14,7 @@ MAX_ROWS = 5_000_000  # TIPSTATS_MAX_ROWS: data rows of a file
 CHUNK_ROWS = 50_000  # TIPSTATS_CHUNK_ROWS: rows read and validated at a time
 # TIPSTATS_MEMORY_MB: DuckDB's memory limit; past it, staged rows and large queries spill to disk beside
 # the warehouse, so a refresh's memory stays bounded whatever the size of the files
-MEMORY_MB = 1024
+MEMORY_MB = 768
 
 
 class SettingsError(ValueError):

@@ -1,5 +1,7 @@
-"""Where validation puts a file's rows, chunk by chunk: a temporary DuckDB table, so that memory stays bounded
-whatever the file's size (DuckDB spills to disk past its memory limit).
+"""Where validation puts a file's rows, chunk by chunk: a DuckDB table, so that memory stays bounded whatever
+the file's size. In a refresh it is a table of the warehouse, created and dropped inside the refresh's
+transaction (never committed): DuckDB writes its row groups to the database file as they fill, where a
+temporary table would stay in memory.
 
 Every row of the file is staged with its line, whether it passed the contracts, and its key as the
 duplicate check saw it, so that keys sent again in a later chunk are found by one query over the whole file.
@@ -13,6 +15,7 @@ import weakref
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from contracts.base import Source
 from pipeline import pseudonym
@@ -56,19 +59,18 @@ class Staging:
         frame.insert(0, "valid", valid.to_numpy(dtype=bool))
         frame.insert(0, "line", lines.to_numpy(dtype="int64"))
         frame.insert(0, "position", typed.index.to_numpy(dtype="int64"))
+        # scanned as an Arrow table named in the query: a frame registered with the connection stays pinned in
+        # memory until the refresh's transaction ends (DuckDB 2), an Arrow table goes when the query ends
+        chunk = arrow(frame)  # noqa: F841 (read by name in the query)
         rows, parameters = "select * from chunk", []
         if self.key is not None:
             replaced = ", ".join(f"{pseudonym.sql(c)} as {c}" for c in self.spec.person_columns)
             rows, parameters = f"select * replace ({replaced}) from chunk", list(pseudonym.pads(self.key))
-        self.con.register("chunk", frame)
-        try:
-            if not self.created:
-                self.con.execute(f"create or replace temp table {self.name} as {rows}", parameters)
-                self.created = True
-            else:
-                self.con.execute(f"insert into {self.name} {rows}", parameters)
-        finally:
-            self.con.unregister("chunk")
+        if not self.created:
+            self.con.execute(f"create or replace table {self.name} as {rows}", parameters)
+            self.created = True
+        else:
+            self.con.execute(f"insert into {self.name} {rows}", parameters)
 
     def duplicates(self) -> pd.DataFrame:
         """Rows whose complete key another row of the file has too, and that the duplicate check of their own
@@ -87,12 +89,8 @@ class Staging:
 
     def reject(self, positions) -> None:
         """Hold back rows found to be duplicates across chunks."""
-        self.con.register("rejected", pd.DataFrame({"position": pd.Series(positions, dtype="int64")}))
-        try:
-            self.con.execute(f"update {self.name} set valid = false "
-                             "where position in (select position from rejected)")
-        finally:
-            self.con.unregister("rejected")
+        rejected = arrow(pd.DataFrame({"position": pd.Series(positions, dtype="int64")}))  # noqa: F841
+        self.con.execute(f"update {self.name} set valid = false where position in (select position from rejected)")
 
     def count_valid(self) -> int:
         if not self.created:
@@ -117,8 +115,13 @@ class Staging:
         self.created = False
 
 
+def arrow(frame: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table, for DuckDB to scan by its variable name (see Staging.append)."""
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     try:
         con.execute(f"drop table if exists {name}")
     except duckdb.Error:
-        pass  # the connection is closed or in a failed transaction: the temporary table went with it
+        pass  # the connection is closed or its transaction failed: the table went with the transaction

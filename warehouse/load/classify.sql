@@ -1,30 +1,31 @@
--- Classify the valid rows a refresh loads for one version table ({table}; the rows in {incoming}, store.sql)
--- against the version before each (DATA-SPEC, Corrections). Versions are ordered by reporting month, then by
--- load; months are loaded in order, so the version before a row is the latest of: the versions stored
--- before this refresh, and this refresh's row for the same record from the nearest earlier month.
--- Returns the count of each outcome per file.
-with stored as (
+-- Classify the rows a refresh stored in one version table ({table}, load $1) against the version before each
+-- (DATA-SPEC, Corrections). Versions are ordered by reporting month, then by load; months are loaded in
+-- order, so the version before a row is the latest of: the versions stored before this refresh, and this
+-- refresh's row for the same record from the nearest earlier month. Returns the count of each outcome per
+-- month (a refresh loads one file per source and month).
+with incoming as (
+    select record_key, month, row_hash,
+           lag(month) over earlier as earlier_month, lag(row_hash) over earlier as earlier_hash
+    from {table}
+    where load_id = $1
+    window earlier as (partition by record_key order by month)
+),
+stored as (
     select record_key, month, row_hash
     from {table}
-    where record_key in (select record_key from {incoming})
+    where load_id < $1 and record_key in (select record_key from incoming)
     qualify row_number() over (partition by record_key order by month desc, load_id desc) = 1
 ),
-rows as (
-    select file_no, record_key, month, row_hash,
-           lag(month) over earlier as earlier_month, lag(row_hash) over earlier as earlier_hash
-    from {incoming}
-    window earlier as (partition by record_key order by month, file_no)
-),
 before as (
-    select r.file_no, r.month, r.row_hash,
-           case when r.earlier_month is not null and (s.month is null or r.earlier_month >= s.month)
-                then r.earlier_month else s.month end as before_month,
-           case when r.earlier_month is not null and (s.month is null or r.earlier_month >= s.month)
-                then r.earlier_hash else s.row_hash end as before_hash
-    from rows r
+    select i.month, i.row_hash,
+           case when i.earlier_month is not null and (s.month is null or i.earlier_month >= s.month)
+                then i.earlier_month else s.month end as before_month,
+           case when i.earlier_month is not null and (s.month is null or i.earlier_month >= s.month)
+                then i.earlier_hash else s.row_hash end as before_hash
+    from incoming i
     left join stored s using (record_key)
 )
-select file_no,
+select month,
        case
            when before_month is null then 'new'
            when month < before_month then 'stored_not_current'
