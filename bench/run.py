@@ -1,13 +1,15 @@
 """Benchmark: `tipstats refresh` against DuckDB's own load of the same CSV files.
 
-    .venv/bin/python bench/run.py --rows 100000 1000000        (or: make bench ROWS="100000 1000000")
+    .venv/bin/python bench/run.py --rows 100000 1000000
 
 For each N it writes sample months (pipeline.sample at the scale that gives about N judgment rows, with
-proportional investigations, prosecutions and victims) under bench/data/ (git-ignored), then measures, each
-in its own process so that peak resident memory is the process's own:
+proportional investigations, prosecutions and victims; above 1M rows, copies of the 1M sample with their
+identifiers prefixed) under bench/data/ (git-ignored), then measures, each in its own process so that peak
+resident memory is the process's own:
 - floor: DuckDB `read_csv` of the same four sources' CSV files into tables of a database file, no checks;
-- refresh, split by stage (read, validate, load, rebuild statistics; exclusive times, so nesting does not
-  count twice), their sum, rows per second and peak memory;
+- refresh, split by stage (read, validate, load, rebuild statistics, and the commit, which mostly writes the
+  rebuilt tables; exclusive times, so nesting does not count twice), their sum, rows per second, peak memory;
+- report: what refresh publishes afterwards (pages, tables, chart images), apart from the sum;
 - incremental: one more month on top of the loaded history, against the same month into an empty warehouse.
 It prints a table and the ratios the performance issue sets targets for. Timings are wall-clock seconds.
 """

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,6 +14,7 @@ from rich.table import Table
 from pipeline import audit, backlog, load, lock, recover, sentences, stats, terminal
 from pipeline import report as publication  # `report` is refresh's load report below
 from pipeline.settings import Settings, SettingsError
+from pipeline.staging import Staging
 from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
 
 
@@ -119,13 +122,15 @@ def validate(
         fail(f"--month takes YYYY-MM, not {month!r}")
     results: list[FileResult] = []
     ignored: list[str] = []
+    # rows are staged in memory, where DuckDB may spill them to disk: identifiers under a key of this run only
+    staging = partial(Staging, key=secrets.token_bytes(32))
     for path in paths:
         if not path.exists():
             fail(f"{path}: no such file or folder")
         if path.is_dir():
             if not MONTH_PATTERN.match(path.name):
                 fail(f"{path}: a month folder is named YYYY-MM")
-            folder = validate_month(path)
+            folder = validate_month(path, staging)
             results += folder.files
             ignored += [f"{path.name}/{n}" for n in folder.ignored]
             continue
@@ -133,7 +138,7 @@ def validate(
         if file_month is None:
             fail(f"{path}: outside a month folder; give its reporting month with --month YYYY-MM")
         try:
-            results.append(validate_file(path, file_month))
+            results.append(validate_file(path, file_month, staging=staging))
         except ValueError as e:
             fail(str(e))
     code = EXIT_REFUSED if any(r.file_error for r in results) else (

@@ -10,7 +10,10 @@ identifiers are pseudonymised before they are staged, so no clear identifier can
 """
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
+import tempfile
 import weakref
 
 import duckdb
@@ -19,6 +22,7 @@ import pyarrow as pa
 
 from contracts.base import Source
 from pipeline import pseudonym
+from pipeline.settings import Limits
 
 _numbers = itertools.count(1)
 _scratch: duckdb.DuckDBPyConnection | None = None
@@ -27,10 +31,15 @@ FLAGS = ["position", "line", "valid", "flagged"]  # bookkeeping columns in front
 
 
 def scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory database for validating without a warehouse (`tipstats validate`, tests)."""
+    """An in-memory database for validating without a warehouse (`tipstats validate`, tests), with the
+    warehouse's memory limit; past it, DuckDB spills to a private temporary folder."""
     global _scratch
     if _scratch is None:
         _scratch = duckdb.connect()
+        _scratch.execute(f"set memory_limit = '{Limits.from_env().memory_mb}MB'")
+        spill = tempfile.mkdtemp(prefix="tipstats-")
+        atexit.register(shutil.rmtree, spill, True)
+        _scratch.execute("set temp_directory = ?", [spill])
     return _scratch
 
 

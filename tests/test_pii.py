@@ -1,13 +1,16 @@
 """Identifiers of people are never stored (DATA-SPEC 1 and 3): dropped columns, pseudonyms, masked quarantine."""
 import json
 import re
+from functools import partial
 
 import duckdb
 import pandas as pd
 import pytest
 
-from conftest import INV, JUD, PROS, TEST_KEY, VIC, csv_text, dump
+from conftest import INV, JUD, PROS, TEST_KEY, VIC, csv_text, dump, write_file
 from pipeline import pseudonym
+from pipeline.staging import Staging
+from pipeline.validate import validate_file
 
 # What the agencies sent that may never be stored in clear text (ids, names, numbers, birth dates, contacts).
 PERSON = "PID 7734-QX"  # sent with a space; normalised it is PID7734-QX
@@ -129,6 +132,17 @@ def test_validate_masks_person_identifiers_it_quotes(env, cli):
     assert result.exit_code == 1
     assert "  line 3: [max_length] person_id '***': The value is longer than 40 characters" in result.stdout
     assert found_in(result.stdout) == []
+
+
+def test_staged_rows_hold_pseudonyms_when_a_key_is_given(tmp_path):
+    path = write_file(tmp_path / "2024-01" / "judgments.csv", [{**JUD, "person_id": "PID7734-QX", "judge_id": "J-77"}])
+    clear = validate_file(path, "2024-01")
+    keyed = validate_file(path, "2024-01", staging=partial(Staging, key=b"one run"))
+    assert clear.valid[["person_id", "judge_id"]].values.tolist() == [["PID7734-QX", "J-77"]]
+    expected = pseudonym.pseudonymise(pd.Series(["PID7734-QX", "J-77"]), b"one run").tolist()
+    assert keyed.valid[["person_id", "judge_id"]].values.tolist() == [expected]
+    assert keyed.staging.con.execute(f"select count(*) from {keyed.staging.name} "
+                                     "where person_id = 'PID7734-QX' or judge_id = 'J-77'").fetchone() == (0,)
 
 
 # ------------------------------------------------------------------------------------------------ pseudonyms
