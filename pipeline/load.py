@@ -22,7 +22,7 @@ OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
 # meta row naming the months whose quality files are still to be written: set in the load's transaction,
 # cleared once they are written (pipeline/recover.py), so a refresh killed in between leaves a mark
 QUALITY_PENDING = "quality_pending"
-ROW_HASH = "md5 of the content, store.sql"  # meta row_hash: how the stored hashes were computed
+ROW_HASH = "md5 of the content as stored, store.sql"  # meta row_hash: how the stored hashes were computed
 PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}
 
 
@@ -251,20 +251,24 @@ def file_label(result: FileResult) -> str:
 
 
 def _content_hash(spec, stored: bool = False) -> str:
-    """SQL for row_hash: the row's content, as staged or (stored=True) as stored. A missing value is chr(30),
-    so that no value run together with its neighbour reads as another."""
-    content = [PERSON_KEYS.get(c, c) if stored else c for c in [c.name for c in spec.columns] + ["withdrawn"]]
-    return ("md5_number_lower(concat_ws(chr(31), "
-            + ", ".join(f"coalesce(cast({c} as varchar), chr(30))" for c in content) + "))")
+    """SQL for row_hash: the row's content, as staged or (stored=True) as stored, each value as the text of its
+    stored type (a date staged as a timestamp counts as the date). A missing value is chr(30), so that no value
+    run together with its neighbour reads as another."""
+    kinds = {c.name: c.kind for c in spec.columns} | {"withdrawn": "bool"}
+    values = []
+    for name, kind in kinds.items():
+        column = PERSON_KEYS.get(name, name) if stored else name
+        values.append(f"coalesce(cast({f'cast({column} as date)' if kind == 'date' else column} as varchar), chr(30))")
+    return "md5_number_lower(concat_ws(chr(31), " + ", ".join(values) + "))"
 
 
 def rehash(con) -> None:
-    """A warehouse loaded before row_hash was computed by store.sql gets its hashes recomputed once, so that a
-    row sent again unchanged still reads as unchanged."""
-    if con.execute("select 1 from meta where name = 'row_hash'").fetchone() is None:
+    """A warehouse whose hashes were made another way (meta row_hash) gets them recomputed once, so that a row
+    sent again unchanged still reads as unchanged."""
+    if con.execute("select value from meta where name = 'row_hash'").fetchone() != (ROW_HASH,):
         for source, spec in SOURCES.items():
             con.execute(f"update {source} set row_hash = {_content_hash(spec, stored=True)}")
-        con.execute(f"insert into meta values ('row_hash', '{ROW_HASH}')")
+        con.execute("insert or replace into meta values ('row_hash', ?)", [ROW_HASH])
 
 
 def _columns_sql(spec) -> dict[str, str]:

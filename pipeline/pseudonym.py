@@ -46,7 +46,8 @@ def fingerprint(key: bytes) -> str:
 
 def pseudonymise(values, key: bytes):
     """Map normalised identifiers (trimmed, upper case, no inner spaces) to their pseudonyms; empty stays empty.
-    Each distinct identifier is hashed once."""
+    Each distinct identifier is hashed once. The pipeline stages pseudonyms made by DuckDB (`sql`); this is
+    the reference they are tested against, with Python's hmac."""
     import pandas as pd
 
     codes, distinct = pd.factorize(values, use_na_sentinel=True)

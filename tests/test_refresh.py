@@ -1,8 +1,9 @@
 """Loading deliveries (DATA-SPEC 1, Delivery and Corrections): versions, history, deliveries, reloads, safety."""
+import duckdb
 import pytest
 
 from conftest import INV, JUD, PROS, TEST_KEY, VIC, csv_text, dump, header_only, xlsx_bytes
-from pipeline import build, pseudonym
+from pipeline import build, load, pseudonym
 
 INV2 = {**INV, "case_id": "PZ-02/2024", "person_id": "5550001", "region": "PZ"}
 KEY = ("case_id", "person_id", "offence_code")
@@ -52,6 +53,19 @@ def test_the_first_refresh_reports_what_it_loaded(env, refresh, query):
     assert "  - 2024-01 victims: not delivered\n" in out
     assert query("select count(*) from stg_investigations") == [(1,)]
     assert query('select line, "column", "check", value from quarantine') == [(3, "sex", "code_list", "Q")]
+
+
+def test_hashes_of_an_older_warehouse_are_recomputed_once(env, refresh, query):
+    env.deliver("2024-01", investigations=[INV])
+    refresh()
+    with duckdb.connect(str(env.warehouse)) as con:  # as a warehouse loaded before store.sql made the hashes
+        con.execute("update investigations set row_hash = 42")
+        con.execute("update meta set value = 'a hash of older code' where name = 'row_hash'")
+    env.deliver("2024-02", investigations=[INV])
+    refresh()
+    assert log(query, "2024-02") == (1, 0, 0, 1, 0, 0)  # unchanged, not "replacing"
+    assert query("select count(distinct row_hash), min(row_hash) <> 42 from investigations") == [(1, True)]
+    assert query("select value from meta where name = 'row_hash'") == [(load.ROW_HASH,)]
 
 
 def test_the_same_content_in_a_later_month_is_unchanged(env, refresh, query):
