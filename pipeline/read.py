@@ -27,6 +27,9 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from pipeline.settings import Limits
 
@@ -323,9 +326,6 @@ class CsvStream(RawStream):
         """The rows as the csv module would give them, parsed by Arrow. A row not as wide as the header is
         handed back by Arrow with its record number and its text; the csv module reads it (rare rows, so
         the cost does not matter) and it is put back in its place. SlowPath when Arrow cannot go on."""
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
         names = [str(i) for i in range(len(self.header))]
         size = self.limits.chunk_rows
         uneven: dict[int, str] = {}  # record (0 = the first after the header) → text, rows Arrow skipped
@@ -369,8 +369,6 @@ class CsvStream(RawStream):
         """One chunk: Arrow's rows with the uneven rows of their stretch of the file put back, numbered by
         physical line (a quoted line break starts a new line, as the csv module counts), blank rows left out.
         Arrow has met every uneven row before the rows that follow it, so those of this stretch are known."""
-        import pyarrow.compute as pc
-
         width = len(self.header)
         span = np.ones(table.num_rows, dtype="int64")
         blank = np.ones(table.num_rows, dtype=bool)
@@ -385,7 +383,7 @@ class CsvStream(RawStream):
         cells.columns = range(width)
         too_many = np.zeros(len(cells), dtype=bool)
         first = self._record
-        mine = sorted(r for r in uneven if r >= first)
+        mine = sorted(uneven)  # those of earlier chunks were taken out
         taken = 0
         while taken < len(mine) and mine[taken] <= first + table.num_rows + taken:
             taken += 1
@@ -395,8 +393,8 @@ class CsvStream(RawStream):
             order = np.argsort(np.concatenate([np.setdiff1d(records, mine[:taken]), mine[:taken]]), kind="stable")
             odd_cells = pd.DataFrame([o[0] for o in odd], columns=range(width), dtype="str")
             cells = pd.concat([cells, odd_cells], ignore_index=True).iloc[order].reset_index(drop=True)
-            span, blank, too_many = (np.concatenate([mine_, [o[i] for o in odd]])[order]
-                                     for i, mine_ in ((1, span), (2, blank), (3, too_many)))
+            span, blank, too_many = (np.concatenate([arrow_side, [o[i] for o in odd]])[order]
+                                     for i, arrow_side in ((1, span), (2, blank), (3, too_many)))
         self._record = first + len(cells)
         lines = self._next_line + np.cumsum(span) - span
         self._next_line += int(span.sum())
