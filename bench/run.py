@@ -88,7 +88,13 @@ read.CsvStream._arrow_chunks = timed_generator("read", read.CsvStream._arrow_chu
 validate.validate_file = timed("validate", validate.validate_file)
 staging.Staging.append = timed("load", staging.Staging.append)  # writing the rows to the staging table
 load.validate_month = timed("validate", load.validate_month)
-build.rebuild = timed("rebuild", build.rebuild)
+rebuilt = {}
+whole_or_touched = build.rebuild
+def rebuild(con, load_id=None):
+    result = whole_or_touched(con, load_id)
+    rebuilt["touched"] = result.touched  # None: rebuilt whole
+    return result
+build.rebuild = timed("rebuild", rebuild)
 
 # the commit, timed between the fault-injection checkpoints around it (it mostly writes the rebuilt tables)
 checkpoint, commit = faults.checkpoint, {}
@@ -108,7 +114,7 @@ if "after_commit" in commit:
     exclusive["commit"] = commit["after_commit"] - commit["before_commit"]
     exclusive["load"] -= exclusive["commit"]
 rows = sum(f.result.rows_read for m in report.months for f in m.files)
-print(json.dumps({"stages": exclusive, "total": total, "rows": rows}))
+print(json.dumps({"stages": exclusive, "total": total, "rows": rows, "touched": rebuilt.get("touched")}))
 """
 
 REPORT = """
@@ -232,10 +238,14 @@ def print_results(results: list[dict]) -> None:
         inc, alone = ingest_seconds(r["incremental"]), ingest_seconds(r["alone"])
         inc_all, alone_all = refresh_seconds(r["incremental"]), refresh_seconds(r["alone"])
         rebuild = stages.get("rebuild", 0) + stages.get("commit", 0)
+        inc_stages, touched = r["incremental"]["stages"], r["incremental"].get("touched") or {}
+        inc_rebuild = inc_stages.get("rebuild", 0) + inc_stages.get("commit", 0)
         print(f"rows {r['rows']:,}: ratio refresh/floor: {refresh_seconds(r['full']) / floor:.2f} (target ≤ 3 at 1M); "
               f"incremental month (read + validate + load) on history / into empty: {inc:.2f} s / {alone:.2f} s "
               f"= {inc / alone:.2f} (target ≤ 2), with rebuild and commit {inc_all:.2f} s / {alone_all:.2f} s; "
-              f"rebuild + commit {rebuild:.2f} s vs floor {floor:.2f} s; peak {r['full_mb']:.0f} MB "
+              f"rebuild + commit {rebuild:.2f} s vs floor {floor:.2f} s; incremental rebuild + commit "
+              f"{inc_rebuild:.2f} s ({touched.get('record_key', 0):,} records, {touched.get('person_key', 0):,} "
+              f"persons touched) vs whole {rebuild:.2f} s; peak {r['full_mb']:.0f} MB "
               f"(incremental {r['incremental_mb']:.0f} MB)")
 
 

@@ -2,22 +2,38 @@
 
 Models are one SQL file each, in layers staging (stg_*) → core (int_*) → marts (mart_*). A model names the
 models it reads, so they run in dependency order, found from the names each file mentions.
+
+A refresh rebuilds only what it touched when it can (an earlier rebuild from the same models and data pack):
+a model whose file says `-- incremental by: <column>` is recomputed for the touched values of that column
+only, reading only those rows of every table it reads that has the column, and its other rows are kept. That
+is sound because such a model's rows for one value depend only on input rows with the same value (a person's
+units on that person's rows; tables without the column, such as the cases, are read whole). The touched
+values are the refresh's records (stored or forgotten), then the cases, persons and victims of their rows
+before and after (warehouse/scope/). Models without the line are rebuilt whole.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from contracts import codes
+from contracts import SOURCES, codes
 from pipeline.settings import SQL_DIR
 
 LAYERS = ("staging", "core", "marts")
 MODEL_NAME = re.compile(r"\b((?:stg|int|mart)_[a-z0-9_]+)\b")
 CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+)", re.MULTILINE)
+INCREMENTAL_BY = re.compile(r"^-- incremental by: ([a-z_]+)$", re.MULTILINE)
+WORD = re.compile(r"\b[a-z][a-z0-9_]*\b")
+COMMENT = re.compile(r"--[^\n]*")
+TOUCHED = "touched_ids"  # (kind, id): the records, cases, persons and victims a refresh touched
+DELTA = "rebuilt_rows"  # an incremental model's recomputed rows, before they replace the touched ones
+FINGERPRINT = "stats_fingerprint"  # meta: the models and data pack the statistics were built from
 GROUP_RANK = {"trafficking": 3, "related": 2, "other": 1}  # a unit takes its highest group
 
 
@@ -59,7 +75,8 @@ def code_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load_reference(con: duckdb.DuckDBPyConnection) -> None:
+def load_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Load the reference tables; returns them as CSV text (what the statistics were built from)."""
     tables = {
         "ref_statutes": statute_table(),
         "ref_codes": code_table(),
@@ -69,21 +86,87 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.register("reference", frame)
         con.execute(f"create or replace table {name} as select * from reference")
         con.unregister("reference")
+    return [frame.to_csv(index=False) for frame in tables.values()]
 
 
-def rebuild(con: duckdb.DuckDBPyConnection) -> list[str]:
-    load_reference(con)
-    con.execute((SQL_DIR / "macros.sql").read_text())
+@dataclass
+class Rebuild:
+    order: list[str]  # the models, in the order they ran
+    touched: dict[str, int] | None  # incremental: how many records, cases, persons, victims; None: whole
+
+
+def begin_scope(con: duckdb.DuckDBPyConnection) -> None:
+    """Start collecting what a refresh touches (a table of its transaction, gone after it)."""
+    con.execute(f"create or replace table {TOUCHED} (kind varchar not null, id varchar not null)")
+
+
+def touch_records(con: duckdb.DuckDBPyConnection, select_record_keys: str, parameters: list) -> None:
+    """Mark records as touched: `select_record_keys` selects their record_key."""
+    con.execute(f"insert into {TOUCHED} select 'record_key', record_key from ({select_record_keys})", parameters)
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> Rebuild:
+    """Rebuild the statistics; with the refresh's load_id (and begin_scope called before it stored anything),
+    only what the refresh touched, when the statistics were last built from the same models and data pack."""
+    reference = load_reference(con)
+    macros = (SQL_DIR / "macros.sql").read_text()
+    con.execute(macros)
     files = model_files()
-    order = build_order(files)
+    sql = {name: path.read_text() for name, path in files.items()}
+    fingerprint = hashlib.sha256("\0".join([macros, *reference, *(sql[n] for n in sorted(sql))]).encode()).hexdigest()
+    staged = [n for n in build_order(files) if n.startswith("stg_")]
+    order = staged + [n for n in build_order(files) if n not in staged]
+    touched = None
+    if load_id is not None and _built_from(con, fingerprint, files):
+        touched = {}
+        for source in SOURCES:
+            touch_records(con, f"select record_key from {source} where load_id = ?", [load_id])
     for name in order:
-        sql = files[name].read_text()
         try:
-            _drop_if_kind_changed(con, sql)
-            con.execute(sql)
+            if touched is not None and name == staged[0]:
+                con.execute((SQL_DIR / "scope" / "touched_ids.sql").read_text())  # the rows about to be replaced
+            incremental = INCREMENTAL_BY.search(sql[name])
+            if touched is not None and incremental:
+                _rebuild_touched(con, name, sql[name], incremental.group(1))
+            else:
+                _drop_if_kind_changed(con, sql[name])
+                con.execute(sql[name])
+            if touched is not None and name == staged[-1]:
+                con.execute((SQL_DIR / "scope" / "touched_ids.sql").read_text())  # the rows now current
+                con.execute((SQL_DIR / "scope" / "touched_closure.sql").read_text())
+                touched = dict(con.execute(f"select kind, count(distinct id) from {TOUCHED} group by kind").fetchall())
         except duckdb.Error as e:
             raise RuntimeError(f"model {files[name].relative_to(SQL_DIR)}: {e}") from e
-    return order
+    con.execute("insert or replace into meta values (?, ?)", [FINGERPRINT, fingerprint])
+    con.execute(f"drop table if exists {TOUCHED}")
+    return Rebuild(order, touched)
+
+
+def _built_from(con: duckdb.DuckDBPyConnection, fingerprint: str, files: dict[str, Path]) -> bool:
+    """Whether every model's table is there, built from these models and this data pack."""
+    built = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    row = con.execute("select value from meta where name = ?", [FINGERPRINT]).fetchone()
+    return row == (fingerprint,) and files.keys() <= built and TOUCHED in built
+
+
+def _rebuild_touched(con: duckdb.DuckDBPyConnection, name: str, sql: str, column: str) -> None:
+    """Recompute model `name` for the touched values of `column`, reading only those rows of the tables it
+    reads that have the column (temporary views shadow them), and put them in place of its touched rows."""
+    database = con.execute("select current_database()").fetchone()[0]
+    has_column = {r[0] for r in con.execute(
+        "select table_name from information_schema.columns where table_schema = 'main' and table_catalog = ? "
+        "and column_name = ?", [database, column]).fetchall()}
+    inputs = sorted((set(WORD.findall(COMMENT.sub("", sql))) & has_column) - {name})
+    in_scope = f"{column} in (select id from {TOUCHED} where kind = '{column}')"
+    for table in inputs:
+        con.execute(f"create or replace temp view {table} as select * from {database}.main.{table} where {in_scope}")
+    con.execute(CREATES.sub(f"create or replace table {DELTA}", sql, count=1))
+    for table in inputs:  # (on an error the transaction is rolled back, and the views with it)
+        con.execute(f"drop view temp.main.{table}")
+    con.execute(f"delete from {name} where {in_scope}")
+    con.execute(f"insert into {name} select * from {DELTA}")
+    con.execute(f"drop table {DELTA}")
 
 
 def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, sql: str) -> None:

@@ -199,6 +199,7 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
     try:
         con.execute("insert or ignore into meta values ('key_fingerprint', ?)", [fp])
         rehash(con)
+        build.begin_scope(con)
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
         con.execute("insert into loads values (?, ?, null, ?, ?)", [load_id, datetime.now(), command, fp])
         if reload:
@@ -220,7 +221,8 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
         _reference_warnings(con, load_id)
         pending = set(pending_quality(con)) | {m.month.month for m in months}
         con.execute("insert or replace into meta values (?, ?)", [QUALITY_PENDING, ",".join(sorted(pending))])
-        build.rebuild(faults.MidRebuild(con, len(build.model_files()) // 2) if faults.armed("mid_rebuild") else con)
+        build.rebuild(faults.MidRebuild(con, len(build.model_files()) // 2) if faults.armed("mid_rebuild") else con,
+                      load_id)
         verify_load_log(con, load_id)
         con.execute("update loads set finished_at = ? where load_id = ?", [datetime.now(), load_id])
         faults.checkpoint("before_commit")
@@ -240,6 +242,8 @@ def pending_quality(con) -> list[str]:
 
 def _forget_month(con, month: str, load_id: int) -> None:
     """A reload rebuilds the warehouse as if the month had first arrived with the new files."""
+    for source in SOURCES:  # what the month's records were is forgotten: the statistics rebuild them
+        build.touch_records(con, f"select record_key from {source} where month = ?", [month])
     for table in list(SOURCES) + ["quarantine", "warnings", "deliveries"]:
         con.execute(f"delete from {table} where month = ?", [month])
     con.execute("update load_log set superseded_by = ? where month = ? and superseded_by is null",

@@ -332,7 +332,7 @@ def test_a_failure_inside_the_transaction_leaves_the_warehouse_as_it_was(env, cl
     env.deliver("2024-02", investigations=[{**INV, "status": "closed"}, INV2], judgments=[JUD])
     before = dump(env.warehouse)
 
-    def broken(con):
+    def broken(con, load_id=None):
         raise RuntimeError("model build failed")
 
     with monkeypatch.context() as patch:
@@ -349,7 +349,7 @@ def test_a_failure_inside_the_transaction_leaves_the_warehouse_as_it_was(env, cl
 def test_a_failed_first_refresh_leaves_no_load_behind(env, cli, refresh, query, monkeypatch):
     env.deliver("2024-01", investigations=[INV])
     with monkeypatch.context() as patch:
-        patch.setattr(build, "rebuild", lambda con: 1 / 0)
+        patch.setattr(build, "rebuild", lambda con, load_id=None: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             cli("refresh")
     tables = dump(env.warehouse)

@@ -14,6 +14,7 @@
 -- the time of the offence, or a later more lenient one).
 -- statute_verified: range, dates and article number of the applied provision(s) all verified (report
 -- caveat); null when no provision applies.
+-- incremental by: person_key
 create or replace table int_applicable_ranges as
 with convicting as (
     select r.judgment_id, r.person_key, r.offence_code, r.instance, r.offence_date, r.judgment_date,

@@ -1,6 +1,7 @@
 -- Investigated cases (DATA-SPEC 4): one row per case_id, dated at its earliest opened_on. The case takes
 -- the highest group over all its charges; region and exploitation form come from its earliest row that
 -- has them (rows ordered by opened_on, then delivery).
+-- incremental by: case_id
 create or replace table int_investigated_cases as
 select i.case_id,
        min(i.opened_on) as opened_on,

@@ -1,6 +1,7 @@
 -- Investigated persons (DATA-SPEC 4): one row per (case_id, person), at the earliest opened_on.
 -- Group: the case's (all charges of the case). Where the person's rows disagree, the earliest row with a
 -- known value holds ('U' and empty are unknown). Age = year(opened_on) − birth_year.
+-- incremental by: person_key
 create or replace table int_investigated_persons as
 with person as (
     select case_id, person_key,

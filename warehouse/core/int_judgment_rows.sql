@@ -1,6 +1,7 @@
 -- Current judgment rows with what appeal and supreme rows inherit from their first-instance row (same
 -- judgment_id, person, offence_code): an empty offence_date, plea_agreement or mitigation (DATA-SPEC 3).
 -- instance_rank orders the decisions on one charge: first < appeal < supreme.
+-- incremental by: person_key
 create or replace table int_judgment_rows as
 with first_instance as (
     select judgment_id, person_key, offence_code, offence_date, plea_agreement, mitigation

@@ -7,6 +7,7 @@
 -- otherwise the one charged defendant-case of the same person decided on or before the first judgment.
 -- The investigation comes through the linked prosecution, else the one investigated (case, person) of the
 -- same person opened on or before the judgment. Demographics: own rows, else the linked earlier stages.
+-- incremental by: person_key
 create or replace table int_judgment_units as
 with rows as (
     select r.*, g.group_rank, r.instance = 'first' as first_instance

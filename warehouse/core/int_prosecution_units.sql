@@ -3,6 +3,7 @@
 -- Linking (DATA-SPEC 4): the explicit case_id when given (unlinked if no investigation has it); otherwise the
 -- one investigated (case, person) of the same person opened on or before the prosecution, when exactly one.
 -- Demographics: own rows (earliest known value), else the linked investigation.
+-- incremental by: person_key
 create or replace table int_prosecution_units as
 with rows as (
     select p.*, g.group_rank, p.decision in ('indicted', 'plea_agreement') as qualifying

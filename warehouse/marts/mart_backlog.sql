@@ -62,13 +62,16 @@ flows as (
     group by grouping sets ((year, court), (year))
 ),
 states as (
-    -- each defendant-case's latest event up to each date (the year's end and the end of the year before)
+    -- each defendant-case's latest event up to each date (the year's end and the end of the year before):
+    -- the event in force from its date until the case's next event
     select y.year, d.moment, d.as_of, e.delta, e.court, e.event_date
     from years y
     cross join lateral (values ('end', y.as_of), ('start', y.start_as_of)) as d(moment, as_of)
-    join events e on e.event_date <= d.as_of
-    qualify row_number() over (partition by y.year, d.moment, e.prosecution_id, e.person_key
-                               order by e.event_date desc, e.event_order desc) = 1
+    join (
+        select *, lead(event_date) over (partition by prosecution_id, person_key
+                                         order by event_date, event_order) as next_event_date
+        from events
+    ) e on e.event_date <= d.as_of and (e.next_event_date is null or e.next_event_date > d.as_of)
 ),
 pending as (
     -- the pending defendant-cases: latest event an entry; they sit at the court of that entry

@@ -15,6 +15,7 @@
 --   K = count(*) filter (where below_minimum)
 --   "Sentences ranged from X to Y": X = min(imposed_months), Y = max(imposed_months) over the C persons
 --   (known_minimum), i.e. the smallest and largest unsuspended prison term > 0 among their sentences.
+-- incremental by: person_key
 create or replace table mart_person_sentences as
 with charges as (
     select s.*, g.group_rank from mart_sentences s join ref_groups g using ("group")

@@ -11,6 +11,7 @@
 -- prison_months ÷ min_months (null when the minimum is unknown or 0).
 -- below_minimum (charge level, as for persons): the minimum is known and the sentence is below it — a
 -- category below_minimum_*, or no prison / a suspended term when the minimum is imprisonment (> 0).
+-- incremental by: person_key
 create or replace table mart_sentences as
 with rows as (
     select r.*, r.court as decision_court, a.statute_id as law_applied, a.min_months, a.max_months,

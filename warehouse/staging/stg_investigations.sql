@@ -1,4 +1,5 @@
 -- Current investigations: the latest version of each record by reporting month, then load; withdrawn keys retired.
+-- incremental by: record_key
 create or replace table stg_investigations as
 with versions as (
     select *

@@ -1,4 +1,5 @@
 -- Current judgments: the latest version of each record by reporting month, then load; withdrawn keys retired.
+-- incremental by: record_key
 create or replace table stg_judgments as
 with versions as (
     select *
