@@ -1,9 +1,11 @@
 """Rebuild the statistics: reference tables from the data pack, then the model files of warehouse/.
 
 Models are one SQL file each, in layers staging (stg_*) → core (int_*) → marts (mart_*). A model names the
-models it reads, so they run in dependency order, found from the names each file mentions.
+models it reads, so they run in dependency order, found from the names each file's SQL (not its comments)
+mentions.
 
-A refresh rebuilds only what it touched when it can (an earlier rebuild from the same models and data pack):
+A refresh rebuilds only what it touched when it can (an earlier rebuild from the same models, data pack and
+first delivered months):
 a model whose file says `-- incremental by: <column>` is recomputed for the touched values of that column
 only, reading only those rows of every table it reads that has the column, and its other rows are kept. That
 is sound because such a model's rows for one value depend only on input rows with the same value (a person's
@@ -44,7 +46,7 @@ def model_files() -> dict[str, Path]:
 def build_order(files: dict[str, Path]) -> list[str]:
     graph = {}
     for name, path in files.items():
-        mentioned = set(MODEL_NAME.findall(path.read_text())) & files.keys()
+        mentioned = set(MODEL_NAME.findall(COMMENT.sub("", path.read_text()))) & files.keys()
         graph[name] = sorted(mentioned - {name})
     return list(TopologicalSorter(dict(sorted(graph.items()))).static_order())
 
@@ -113,7 +115,12 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> Rebui
     con.execute(macros)
     files = model_files()
     sql = {name: path.read_text() for name, path in files.items()}
-    fingerprint = hashlib.sha256("\0".join([macros, *reference, *(sql[n] for n in sorted(sql))]).encode()).hexdigest()
+    # the backlog's opening stock hangs on the first month the prosecutions delivered: a global input too
+    first_months = con.execute("select string_agg(source || ' ' || month, ',' order by source) from ("
+                               "select source, min(month) as month from deliveries "
+                               "where status in ('delivered', 'nil_return') group by source)").fetchone()[0]
+    inputs = [macros, *reference, str(first_months), *(sql[n] for n in sorted(sql))]
+    fingerprint = hashlib.sha256("\0".join(inputs).encode()).hexdigest()
     staged = [n for n in build_order(files) if n.startswith("stg_")]
     order = staged + [n for n in build_order(files) if n not in staged]
     touched = None

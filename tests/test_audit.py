@@ -492,7 +492,7 @@ def test_a_published_count_that_is_not_re_derived_is_found(loaded, cli):
 
 
 def test_units_missing_from_the_marts_are_found(loaded, cli):
-    tamper(loaded, "delete from mart_units where figure = 'victims_identified'")
+    tamper(loaded, "delete from mart_units_victims")
     result = findings(cli("audit"))
     assert result[0] == ("[marts] mart_units, figure victims_identified: 0 unit(s), the core table has 1, the current "
                          "records give 1")

@@ -96,6 +96,19 @@ def test_other_models_or_data_pack_rebuild_everything(env, refresh, rebuilds, qu
     assert query("select count(*) from information_schema.tables where table_name = ?", [build.TOUCHED]) == [(0,)]
 
 
+def test_an_earlier_first_month_rebuilds_everything(env, refresh, rebuilds, query):
+    # the backlog leaves out what was indicted before the first month the prosecutions delivered: a month
+    # delivered late, earlier than that, changes the events of defendant-cases it does not touch
+    env.deliver("2024-02", prosecutions=[PROS])  # indicted 2024-01-20
+    refresh(str(env.raw / "2024-02"))
+    assert query("select left_out from int_backlog_events") == [("indicted before the first delivered month",)]
+    env.deliver("2024-01", prosecutions=[{**PROS, "prosecution_id": "PPS-PR-09/2024", "person_id": "9990001"}])
+    refresh(str(env.raw / "2024-01"))
+    assert rebuilds == [None, None]
+    assert query("select prosecution_id, left_out from int_backlog_events order by 1") == [
+        ("PPS-PR-01/2024", None), ("PPS-PR-09/2024", None)]
+
+
 def test_a_failed_incremental_rebuild_leaves_the_statistics_as_they_were(env, refresh, cli, query, monkeypatch):
     env.deliver("2024-01", investigations=[INV])
     refresh()

@@ -20,6 +20,7 @@
 --   'defendant-case never indicted'  a judgment linked to a defendant-case with no indicted/plea_agreement
 --       decision (only dismissed/transferred rows were delivered).
 -- Restricted: holds case numbers and pseudonyms.
+-- incremental by: person_key
 create or replace table int_backlog_events as
 with first_month as (
     -- a nil return is a delivery (DATA-SPEC 1); no prosecutions delivery at all → nothing is left out
