@@ -5,8 +5,8 @@
 create or replace table int_investigated_cases as
 select i.case_id,
        min(i.opened_on) as opened_on,
-       first(i.region order by i.opened_on, i.month, i.load_id, i.line) as region,
-       coalesce(first(i.exploitation_form order by i.opened_on, i.month, i.load_id, i.line)
+       arg_min_null(i.region, row_order(i.opened_on, i.month, i.load_id, i.line)) as region,
+       coalesce(arg_min_null(i.exploitation_form, row_order(i.opened_on, i.month, i.load_id, i.line))
                     filter (where known_form(i.exploitation_form) is not null), 'unknown') as exploitation_form,
        max(g.group_rank) as group_rank,
        count(distinct i.person_key) as persons

@@ -6,13 +6,12 @@ create or replace table int_investigated_persons as
 with person as (
     select case_id, person_key,
            min(opened_on) as opened_on,
-           first(region order by opened_on, month, load_id, line) as region,
-           first(known_form(exploitation_form) order by opened_on, month, load_id, line)
-               filter (where known_form(exploitation_form) is not null) as exploitation_form,
-           first(sex order by opened_on, month, load_id, line) filter (where known_sex(sex) is not null) as sex,
-           first(birth_year order by opened_on, month, load_id, line) filter (where birth_year is not null) as birth_year,
-           first(citizenship order by opened_on, month, load_id, line) filter (where citizenship is not null) as citizenship,
-           first(public_official order by opened_on, month, load_id, line) filter (where public_official is not null) as public_official
+           arg_min_null(region, row_order(opened_on, month, load_id, line)) as region,
+           arg_min(known_form(exploitation_form), row_order(opened_on, month, load_id, line)) as exploitation_form,
+           arg_min_null(sex, row_order(opened_on, month, load_id, line)) filter (where known_sex(sex) is not null) as sex,
+           arg_min(birth_year, row_order(opened_on, month, load_id, line)) as birth_year,
+           arg_min(citizenship, row_order(opened_on, month, load_id, line)) as citizenship,
+           arg_min(public_official, row_order(opened_on, month, load_id, line)) as public_official
     from stg_investigations
     group by case_id, person_key
 )

@@ -24,16 +24,15 @@ units as (
            max(group_rank) filter (where final and convicting) as final_group_rank,
            min(judgment_date) filter (where first_instance) as first_judgment_date,
            min(judgment_date) as earliest_date,
-           coalesce(first(court order by judgment_date, month, load_id, line) filter (where first_instance), 'unknown') as court,
-           first(judge_key order by judgment_date, month, load_id, line) filter (where first_instance) as judge_key,
-           first(prosecution_id order by instance_rank, judgment_date, month, load_id, line)
-               filter (where prosecution_id is not null) as explicit_prosecution_id,
+           coalesce(arg_min_null(court, row_order(judgment_date, month, load_id, line)) filter (where first_instance), 'unknown') as court,
+           arg_min_null(judge_key, row_order(judgment_date, month, load_id, line)) filter (where first_instance) as judge_key,
+           arg_min(prosecution_id, ranked_row_order(instance_rank, judgment_date, month, load_id, line)) as explicit_prosecution_id,
            -- birth_year's reference date: offence_date, else judgment_date
-           first(coalesce(offence_date, judgment_date) order by instance_rank, judgment_date, month, load_id, line) as reference_date,
-           first(sex order by instance_rank, judgment_date, month, load_id, line) filter (where known_sex(sex) is not null) as sex,
-           first(birth_year order by instance_rank, judgment_date, month, load_id, line) filter (where birth_year is not null) as birth_year,
-           first(citizenship order by instance_rank, judgment_date, month, load_id, line) filter (where citizenship is not null) as citizenship,
-           first(public_official order by instance_rank, judgment_date, month, load_id, line) filter (where public_official is not null) as public_official
+           arg_min_null(coalesce(offence_date, judgment_date), ranked_row_order(instance_rank, judgment_date, month, load_id, line)) as reference_date,
+           arg_min_null(sex, ranked_row_order(instance_rank, judgment_date, month, load_id, line)) filter (where known_sex(sex) is not null) as sex,
+           arg_min(birth_year, ranked_row_order(instance_rank, judgment_date, month, load_id, line)) as birth_year,
+           arg_min(citizenship, ranked_row_order(instance_rank, judgment_date, month, load_id, line)) as citizenship,
+           arg_min(public_official, ranked_row_order(instance_rank, judgment_date, month, load_id, line)) as public_official
     from rows
     group by judgment_id, person_key
 ),

@@ -17,13 +17,13 @@ units as (
            min(decided_on) as first_decided_on,
            max(group_rank) filter (where qualifying) as group_rank,
            -- the earliest qualifying row names office and court (the earliest row when none qualifies)
-           first(office order by not qualifying, decided_on, month, load_id, line) as office,
-           first(prosecution_court(court, office) order by not qualifying, decided_on, month, load_id, line) as court,
-           first(case_id order by decided_on, month, load_id, line) filter (where case_id is not null) as explicit_case_id,
-           first(sex order by decided_on, month, load_id, line) filter (where known_sex(sex) is not null) as sex,
-           first(birth_year order by decided_on, month, load_id, line) filter (where birth_year is not null) as birth_year,
-           first(citizenship order by decided_on, month, load_id, line) filter (where citizenship is not null) as citizenship,
-           first(public_official order by decided_on, month, load_id, line) filter (where public_official is not null) as public_official
+           arg_min_null(office, ranked_row_order((not qualifying)::integer, decided_on, month, load_id, line)) as office,
+           arg_min_null(prosecution_court(court, office), ranked_row_order((not qualifying)::integer, decided_on, month, load_id, line)) as court,
+           arg_min(case_id, row_order(decided_on, month, load_id, line)) as explicit_case_id,
+           arg_min_null(sex, row_order(decided_on, month, load_id, line)) filter (where known_sex(sex) is not null) as sex,
+           arg_min(birth_year, row_order(decided_on, month, load_id, line)) as birth_year,
+           arg_min(citizenship, row_order(decided_on, month, load_id, line)) as citizenship,
+           arg_min(public_official, row_order(decided_on, month, load_id, line)) as public_official
     from rows
     group by prosecution_id, person_key
 ),

@@ -11,14 +11,13 @@ with rows as (
 )
 select victim_key,
        min(identified_on) as identified_on,
-       first(identified_by order by identified_on, month, load_id, line) as identified_by,
-       first(sex order by identified_on, month, load_id, line) filter (where known_sex(sex) is not null) as sex,
-       first(age order by identified_on, month, load_id, line) filter (where age is not null) as age,
-       first(citizenship order by identified_on, month, load_id, line) filter (where citizenship is not null) as citizenship,
-       coalesce(first(exploitation_form order by identified_on, month, load_id, line)
+       arg_min_null(identified_by, row_order(identified_on, month, load_id, line)) as identified_by,
+       arg_min_null(sex, row_order(identified_on, month, load_id, line)) filter (where known_sex(sex) is not null) as sex,
+       arg_min(age, row_order(identified_on, month, load_id, line)) as age,
+       arg_min(citizenship, row_order(identified_on, month, load_id, line)) as citizenship,
+       coalesce(arg_min_null(exploitation_form, row_order(identified_on, month, load_id, line))
                     filter (where known_form(exploitation_form) is not null), 'unknown') as exploitation_form,
-       coalesce(first(case_region order by identified_on, month, load_id, line)
-                    filter (where case_region is not null), 'unknown') as region,
+       coalesce(arg_min(case_region, row_order(identified_on, month, load_id, line)), 'unknown') as region,
        max(case_group_rank) as group_rank,
        count(*) as cases,
        bool_or(referred_to_services) as referred_to_services,

@@ -23,7 +23,7 @@ with rows as (
     where r.convicting
 ),
 first_courts as (
-    select judgment_id, person_key, first(court order by judgment_date, month, load_id, line) as court
+    select judgment_id, person_key, arg_min_null(court, row_order(judgment_date, month, load_id, line)) as court
     from int_judgment_rows
     where instance = 'first'
     group by judgment_id, person_key
