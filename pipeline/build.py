@@ -29,7 +29,7 @@ from pipeline.settings import SQL_DIR, Limits
 
 LAYERS = ("staging", "core", "marts")
 MODEL_NAME = re.compile(r"\b((?:stg|int|mart)_[a-z0-9_]+)\b")
-CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+)", re.MULTILINE)
+CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+) as\b", re.MULTILINE)
 INCREMENTAL_BY = re.compile(r"^-- incremental by: ([a-z_]+)$", re.MULTILINE)
 WORD = re.compile(r"\b[a-z][a-z0-9_]*\b")
 COMMENT = re.compile(r"--[^\n]*")
@@ -175,7 +175,7 @@ def _rebuild_touched(con: duckdb.DuckDBPyConnection, name: str, sql: str, column
     in_scope = f"{column} in (select id from {TOUCHED} where kind = '{column}')"
     for table in inputs:
         con.execute(f"create or replace temp view {table} as select * from {database}.main.{table} where {in_scope}")
-    query = sql[CREATES.search(sql).end():].split(" as", 1)[1]
+    query = sql[CREATES.search(sql).end():]  # the model's select
     rows = con.execute(f"select count(*) from {name}").fetchone()[0]
     if rows * PINNED_PER_ROW <= room:
         con.execute(f"delete from {name} where {in_scope}")
