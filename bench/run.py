@@ -92,7 +92,7 @@ rebuilt = {}
 whole_or_touched = build.rebuild
 def rebuild(con, load_id=None):
     result = whole_or_touched(con, load_id)
-    rebuilt["touched"] = result.touched  # None: rebuilt whole
+    rebuilt["touched"] = result  # None: rebuilt whole
     return result
 build.rebuild = timed("rebuild", rebuild)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -95,12 +94,6 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [frame.to_csv(index=False) for frame in tables.values()]
 
 
-@dataclass
-class Rebuild:
-    order: list[str]  # the models, in the order they ran
-    touched: dict[str, int] | None  # incremental: how many records, cases, persons, victims; None: whole
-
-
 def begin_scope(con: duckdb.DuckDBPyConnection) -> None:
     """Start collecting what a refresh touches (a table of its transaction, gone after it)."""
     con.execute(f"create or replace table {TOUCHED} (kind varchar not null, id varchar not null)")
@@ -111,9 +104,10 @@ def touch_records(con: duckdb.DuckDBPyConnection, select_record_keys: str, param
     con.execute(f"insert into {TOUCHED} select 'record_key', record_key from ({select_record_keys})", parameters)
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> Rebuild:
+def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[str, int] | None:
     """Rebuild the statistics: with the refresh's load_id (begin_scope called before it stored anything),
-    only what the refresh touched when the statistics were last built from the same inputs; else whole."""
+    only what the refresh touched when the statistics were last built from the same inputs; else whole.
+    Returns how many records, cases, persons and victims were touched, or None when it rebuilt whole."""
     reference = load_reference(con)
     macros = (SQL_DIR / "macros.sql").read_text()
     con.execute(macros)
@@ -125,8 +119,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> Rebui
                                "where status in ('delivered', 'nil_return') group by source)").fetchone()[0]
     inputs = [macros, *reference, str(first_months), *(sql[n] for n in sorted(sql))]
     fingerprint = hashlib.sha256("\0".join(inputs).encode()).hexdigest()
-    staged = [n for n in build_order(files) if n.startswith("stg_")]
-    order = staged + [n for n in build_order(files) if n not in staged]
+    order = build_order(files)
+    staged = [n for n in order if n.startswith("stg_")]  # first: the scope is read off them
+    order = staged + [n for n in order if n not in staged]
+    touched_ids = (SQL_DIR / "scope" / "touched_ids.sql").read_text()
     incremental = load_id is not None and _built_from(con, fingerprint, files)
     touched = None
     room = Limits.from_env().memory_mb * 1024 * 1024 // 4  # for version information pinned by deletes
@@ -136,7 +132,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> Rebui
     for name in order:
         try:
             if incremental and name == staged[0]:
-                con.execute((SQL_DIR / "scope" / "touched_ids.sql").read_text())  # the rows about to be replaced
+                con.execute(touched_ids)  # the rows about to be replaced
             by = INCREMENTAL_BY.search(sql[name])
             if incremental and by:
                 room = _rebuild_touched(con, name, sql[name], by.group(1), room)
@@ -144,14 +140,14 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> Rebui
                 _drop_if_kind_changed(con, sql[name])
                 con.execute(sql[name])
             if incremental and name == staged[-1]:
-                con.execute((SQL_DIR / "scope" / "touched_ids.sql").read_text())  # the rows now current
+                con.execute(touched_ids)  # the rows now current
                 con.execute((SQL_DIR / "scope" / "touched_closure.sql").read_text())
                 touched = dict(con.execute(f"select kind, count(distinct id) from {TOUCHED} group by kind").fetchall())
         except duckdb.Error as e:
             raise RuntimeError(f"model {files[name].relative_to(SQL_DIR)}: {e}") from e
     con.execute("insert or replace into meta values (?, ?)", [FINGERPRINT, fingerprint])
     con.execute(f"drop table if exists {TOUCHED}")
-    return Rebuild(order, touched)
+    return touched
 
 
 def _built_from(con: duckdb.DuckDBPyConnection, fingerprint: str, files: dict[str, Path]) -> bool:

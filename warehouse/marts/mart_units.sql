@@ -13,14 +13,8 @@
 -- A view over one table per kind of unit (mart_units_cases, mart_units_persons, mart_units_victims), so that
 -- a refresh rebuilds the units of the cases, persons and victims it touched only (pipeline/build.py).
 create or replace view mart_units as
-select figure, source, unit_id, person_key, unit_date, year, quarter, month, "group", region, office, court,
-       exploitation_form, sex, age, age_group, citizenship, citizenship_group, public_official
-from mart_units_cases
-union all
-select figure, source, unit_id, person_key, unit_date, year, quarter, month, "group", region, office, court,
-       exploitation_form, sex, age, age_group, citizenship, citizenship_group, public_official
-from mart_units_persons
-union all
-select figure, source, unit_id, person_key, unit_date, year, quarter, month, "group", region, office, court,
-       exploitation_form, sex, age, age_group, citizenship, citizenship_group, public_official
-from mart_units_victims
+select * exclude (case_id) from mart_units_cases
+union all by name
+select * from mart_units_persons
+union all by name
+select * exclude (victim_key) from mart_units_victims
