@@ -52,15 +52,18 @@ print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows}))
 """ % (SOURCES,)
 
 REFRESH = """
-import json, sys, time
+import json, sys, threading, time
 from pathlib import Path
 from pipeline import build, faults, load, read, staging, validate
 from pipeline.settings import Settings
 
-stack, exclusive = [], {}
+# exclusive seconds by stage, nested calls subtracted; each thread keeps its own stack, since files are read
+# and checked in a second thread (validate.validate_months) while the refresh's thread stages and stores them
+local, exclusive, adding = threading.local(), {}, threading.Lock()
 
 def timed(stage, fn):
     def wrapper(*args, **kwargs):
+        stack = local.__dict__.setdefault("stack", [])
         start = time.perf_counter()
         stack.append(0.0)
         try:
@@ -68,7 +71,8 @@ def timed(stage, fn):
         finally:
             nested = stack.pop()
             spent = time.perf_counter() - start
-            exclusive[stage] = exclusive.get(stage, 0.0) + spent - nested
+            with adding:
+                exclusive[stage] = exclusive.get(stage, 0.0) + spent - nested
             if stack:
                 stack[-1] += spent
     return wrapper
@@ -82,12 +86,14 @@ def timed_generator(stage, fn):
             yield item
     return wrapper
 
+# the checking thread: reading and the contracts
 validate.open_file = timed("read", validate.open_file)
 read.RawStream.chunks = timed_generator("read", read.RawStream.chunks)
 read.CsvStream._arrow_chunks = timed_generator("read", read.CsvStream._arrow_chunks)
-validate.validate_file = timed("validate", validate.validate_file)
-staging.Staging.append = timed("load", staging.Staging.append)  # writing the rows to the staging table
-load.validate_month = timed("validate", load.validate_month)
+validate._checked_chunks = timed_generator("validate", validate._checked_chunks)
+# the refresh's thread: waiting for checked chunks (and the duplicate check across chunks), then staging them
+validate._staged = timed("wait", validate._staged)
+staging.Staging.append = timed("load", staging.Staging.append)
 rebuilt = {}
 whole_or_touched = build.rebuild
 def rebuild(con, load_id=None):
@@ -206,24 +212,27 @@ def measure(rows: int) -> dict:
             "incremental": incremental, "alone": alone}
 
 
-STAGES = ("read", "validate", "load", "rebuild", "commit")
+STAGES = ("read", "validate", "wait", "load", "rebuild", "commit")
+CHECKING = ("read", "validate")  # in the checking thread, overlapping the others
 
 
 def ingest_seconds(result: dict) -> float:
-    """read + validate + load: what an incremental month costs before the statistics are rebuilt."""
+    """Wall-clock seconds of the refresh before its statistics are rebuilt (read, validate and load overlap)."""
     s = result["stages"]
-    return s.get("read", 0) + s.get("validate", 0) + s.get("load", 0)
+    return refresh_seconds(result) - s.get("rebuild", 0) - s.get("commit", 0)
 
 
 def refresh_seconds(result: dict) -> float:
-    """read + validate + load + rebuild, the rebuild with the commit that writes its tables."""
-    return sum(result["stages"].get(stage, 0) for stage in STAGES)
+    """Wall-clock seconds of the whole refresh: read, validate, load, rebuild and the commit that writes it."""
+    return result["total"]
 
 
 def print_results(results: list[dict]) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     header = ("judgment rows", "all rows", "floor s", *(f"{s} s" for s in STAGES), "refresh s", "rows/s",
               "peak MB", "floor MB", "ratio", "report s")
+    print("(read and validate: the checking thread's seconds; wait, load, rebuild, commit: the refresh's thread,"
+          " which waits while the next chunk is checked; refresh: wall clock)")
     print(" | ".join(header))
     for r in results:
         stages, refresh, all_rows = r["full"]["stages"], refresh_seconds(r["full"]), r["full"]["rows"]

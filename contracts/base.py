@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 import pandera.pandas as pa
@@ -48,7 +49,7 @@ class Column:
     codes: tuple[str, ...] = ()  # allowed codes for code and region kinds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per source, hashed by identity (the schema caches)
 class Source:
     name: str
     agency: str
@@ -155,6 +156,7 @@ def _offence_pattern() -> str:
     return rf"^({laws})\.[0-9]+[A-Z]?(\.[0-9]+)?$"
 
 
+@lru_cache(maxsize=None)  # built once per source and decimal mark: every chunk of every file uses it
 def raw_schema(source: Source, decimal_comma: bool) -> pa.DataFrameSchema:
     columns = {}
     for col in source.columns + (WITHDRAWN,):
@@ -289,6 +291,7 @@ def unique_key(key: tuple[str, ...], required: tuple[str, ...]) -> pa.Check:
     return named_check(ok, "duplicate_key")
 
 
+@lru_cache(maxsize=256)  # per source and reporting month
 def typed_schema(source: Source, month: str) -> pa.DataFrameSchema:
     limit = month_end(month)
     dtypes = {

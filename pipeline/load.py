@@ -4,6 +4,7 @@ One refresh is one transaction: either every month it loads is in the warehouse,
 """
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -16,7 +17,7 @@ from contracts import SOURCES
 from pipeline import build, faults, lock, pseudonym
 from pipeline.settings import SQL_DIR, Limits, Settings
 from pipeline.staging import Staging, arrow
-from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_month
+from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_months
 
 OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
 # meta row naming the months whose quality files are still to be written: set in the load's transaction,
@@ -184,8 +185,7 @@ def _refresh(settings: Settings, folders: list[Path] | None, reload: str | None,
     return RefreshReport(load_id, months, skipped, fp)
 
 
-def _validate(folder: Path, only: set[str] | None, staging) -> MonthLoad:
-    result = validate_month(folder, staging)
+def _month_load(result: MonthResult, only: set[str] | None) -> MonthLoad:
     if only is not None:
         result.files = [f for f in result.files if f.source in only]
     return MonthLoad(result, [FileLoad(f) for f in result.files], whole_month=only is None)
@@ -206,14 +206,16 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
             _forget_month(con, reload, load_id)
         files: list[FileLoad] = []
         months = []
-        for folder, only in todo:
-            month = _validate(folder, only, staging)
-            for file in month.files:
-                _store_file(con, load_id, file)
-                files.append(file)
-                faults.checkpoint("mid_load")
-            _record_deliveries(con, load_id, month)
-            months.append(month)
+        # the next months are read and checked while each month is stored (validate_months)
+        with closing(validate_months([folder for folder, _ in todo], staging)) as validated:
+            for (_, only), result in zip(todo, validated):
+                month = _month_load(result, only)
+                for file in month.files:
+                    _store_file(con, load_id, file)
+                    files.append(file)
+                    faults.checkpoint("mid_load")
+                _record_deliveries(con, load_id, month)
+                months.append(month)
         faults.checkpoint("after_read")
         _classify(con, load_id, files)
         for file in files:

@@ -4,12 +4,15 @@ Nothing here touches the warehouse: `tipstats validate` and `refresh` share this
 """
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generator, Iterator
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -108,29 +111,54 @@ def month_of(path: Path) -> str | None:
 
 
 def validate_month(folder: Path, staging: Callable[[Source], Staging] | None = None) -> MonthResult:
-    month = folder.name
-    if not MONTH_PATTERN.match(month):
-        raise ValueError(f"{folder}: a month folder is named YYYY-MM")
-    found: dict[str, list[Path]] = {}
-    ignored = []
-    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
-        source = source_of(path) if path.is_file() else None
-        if source is None:
-            ignored.append(shown(path.name))
-        else:
-            found.setdefault(source, []).append(path)
-    results = []
-    for source in SOURCES:
-        paths = found.get(source, [])
-        if len(paths) > 1:
-            names = " and ".join(p.name for p in paths)
-            for p in paths:
-                result = FileResult(p, source, month)
-                _count_into(result)  # hash and row count, so the refused rows are accounted for
-                results.append(result.refuse(f"{p.name}: two files for source {source} ({names}); send one"))
-        elif paths:
-            results.append(validate_file(paths[0], month, staging=staging))
-    return MonthResult(month, folder, results, ignored)
+    return next(validate_months([folder], staging))
+
+
+def validate_months(folders: list[Path], staging: Callable[[Source], Staging] | None = None
+                    ) -> Iterator[MonthResult]:
+    """Validate the months in order, one MonthResult at a time. The files are read and checked in a second
+    thread that keeps a few chunks ahead, across files and months, while this one stages the checked rows
+    and the caller stores each month: reading (Arrow), the contracts (pandas) and staging (DuckDB) each let
+    go of the GIL for much of their work, so the two overlap on two cores."""
+    plans = [_MonthPlan(folder) for folder in folders]
+    checks = _ahead(_check_file(path, plan.month, source) for plan in plans for source, path in plan.checked())
+    try:
+        for plan in plans:
+            results = []
+            for source in SOURCES:
+                paths = plan.found.get(source, [])
+                if len(paths) > 1:
+                    names = " and ".join(p.name for p in paths)
+                    for p in paths:
+                        result = FileResult(p, source, plan.month)
+                        _count_into(result)  # hash and row count, so the refused rows are accounted for
+                        results.append(result.refuse(f"{p.name}: two files for source {source} ({names}); send one"))
+                elif paths:
+                    results.append(_staged(checks, SOURCES[source], staging or Staging))
+            yield MonthResult(plan.month, plan.folder, results, plan.ignored)
+    finally:
+        checks.close()
+
+
+class _MonthPlan:
+    """A month folder's delivery files by source, and the files that are no source's delivery."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.month = folder, folder.name
+        if not MONTH_PATTERN.match(self.month):
+            raise ValueError(f"{folder}: a month folder is named YYYY-MM")
+        self.found: dict[str, list[Path]] = {}
+        self.ignored = []
+        for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+            source = source_of(path) if path.is_file() else None
+            if source is None:
+                self.ignored.append(shown(path.name))
+            else:
+                self.found.setdefault(source, []).append(path)
+
+    def checked(self) -> list[tuple[str, Path]]:
+        """The files to read and check, in source order (two files for one source are refused unread)."""
+        return [(s, self.found[s][0]) for s in SOURCES if len(self.found.get(s, [])) == 1]
 
 
 def validate_file(path: Path, month: str, source: str | None = None, limits: Limits | None = None,
@@ -141,64 +169,192 @@ def validate_file(path: Path, month: str, source: str | None = None, limits: Lim
     source = source or source_of(path)
     if source is None:
         raise ValueError(f"{path.name}: not named after a source ({', '.join(SOURCES)}) as .csv or .xlsx")
+    checks = _ahead(iter([_check_file(path, month, source, limits)]))
+    try:
+        return _staged(checks, SOURCES[source], staging or Staging)
+    finally:
+        checks.close()
+
+
+# ---------------------------------------------------- the checking thread's side: one file's events
+@dataclass
+class _Opened:
+    """The file is open (or refused: `columns` is None and `result` says why)."""
+
+    result: FileResult
+    columns: "_ColumnPlan | None" = None
+    refused_lines: array = field(default_factory=lambda: array("q"))  # a file refused by its header
+
+
+@dataclass
+class _CheckedChunk:
+    rows: int
+    staged: tuple | None = None  # Staging.append's arguments; None for a file refused by its header
+    errors: pd.DataFrame | None = None
+    field_count_errors: pd.DataFrame | None = None
+    warnings: pd.DataFrame | None = None
+
+
+@dataclass
+class _Ended:
+    """The file was read to its end; `again`: the Arrow reader could not take it, it is read once more row by
+    row; `refused`: it became unreadable part-way (or went over the row limit)."""
+
+    again: bool = False
+    refused: str | None = None
+
+
+def _check_file(path: Path, month: str, source: str, limits: Limits | None = None) -> Iterator:
     spec = SOURCES[source]
-    make_staging = staging or Staging
     for fast in (True, False):
         result = FileResult(path, source, month)
         stream = _open_into(result, limits, fast)
         if stream is None:
-            return result
-        result.staging = make_staging(spec)
+            yield _Opened(result)
+            return
+        opened = _Opened(result, _ColumnPlan(stream.header, spec, path.name))
+        yield opened
         with stream:
             try:
-                return _validate_stream(stream, spec, result)
+                yield from _checked_chunks(stream, spec, month, opened.columns, opened.refused_lines)
             except SlowPath:  # the Arrow reader cannot take this file: read it again row by row
-                result.staging.drop()
-            except FileRefused as e:  # unreadable part-way (or over the row limit): the whole file is refused
-                result.format = result.encoding = result.delimiter = None
-                result.rows_read, result._lines = 0, []
-                result.dropped_columns, result.missing_columns, result.extra_columns = [], [], []
-                return result.refuse(str(e))
-    raise AssertionError("the row-by-row reader never raises SlowPath")
+                yield _Ended(again=True)
+                continue
+            except FileRefused as e:
+                yield _Ended(refused=str(e))
+                return
+        yield _Ended()
+        return
 
 
-def _validate_stream(stream: RawStream, spec: Source, result: FileResult) -> FileResult:
-    columns = _ColumnPlan(stream.header, spec, stream.path.name)
-    header_error = columns.error
-    if columns.refused_early is None:
-        result.dropped_columns = columns.dropped
-        result.missing_columns = columns.missing
+def _checked_chunks(stream: RawStream, spec: Source, month: str, columns: "_ColumnPlan",
+                    refused_lines: array) -> Iterator[_CheckedChunk]:
+    """Each chunk of the stream through the contracts, with its described errors and warnings."""
     decimal_comma = stream.delimiter == ";"
-    lines = array("q")  # a refused file's lines, each held back (8 bytes a row)
-    contract_errors, field_count_errors, warnings = [], [], []
-    chunks = rows = 0
     for chunk in stream.chunks():
-        chunks += 1
-        rows += len(chunk.lines)
         columns.see(chunk.cells)
-        if header_error:
-            lines.extend(chunk.lines)
-            continue  # a refused file is still read to the end: its rows are counted as quarantined
+        if columns.error:  # a refused file is still read to the end: its rows are counted as quarantined
+            refused_lines.extend(chunk.lines)
+            yield _CheckedChunk(len(chunk.lines))
+            continue
         text = columns.text(chunk.cells)
         normal = base.normalise(text, spec)
-        errors, typed, checked = contract_stages(normal, spec, result.month, decimal_comma)
+        errors, typed, checked = contract_stages(normal, spec, month, decimal_comma)
         too_many = pd.DataFrame({"index": chunk.too_many_cells, "column": "", "check": "field_count"})
         errors = _drop_non_key_errors_of_withdrawals(errors, typed, spec)
         too_many = _drop_non_key_errors_of_withdrawals(too_many, typed, spec)
         chunk_lines = pd.Series(chunk.lines, index=text.index, dtype="int64")
-        contract_errors.append(_described(errors, text, normal, spec, chunk_lines))
-        field_count_errors.append(_described(too_many, text, normal, spec, chunk_lines))
         valid = ~typed.index.isin(errors["index"]) & ~typed.index.isin(too_many["index"])
         flagged = typed.index.isin(errors.loc[errors["check"] == "duplicate_key", "index"])
-        result.staging.append(checked, chunk_lines, pd.Series(valid), pd.Series(flagged))
-        warnings.append(unknown_articles(typed.loc[valid].assign(line=chunk_lines[valid]), spec))
+        yield _CheckedChunk(
+            len(chunk.lines),
+            staged=(checked, chunk_lines, pd.Series(valid), pd.Series(flagged)),
+            errors=_described(errors, text, normal, spec, chunk_lines),
+            field_count_errors=_described(too_many, text, normal, spec, chunk_lines),
+            warnings=unknown_articles(typed.loc[valid].assign(line=chunk_lines[valid]), spec),
+        )
+
+
+def _ahead(files: Iterator[Iterator], depth: int = 4) -> Generator:
+    """The events of each file's checks in order, produced by a thread that keeps up to `depth` events ahead
+    (a bounded queue, so memory stays bounded). Closing the generator stops the thread and closes the file it
+    was reading; an exception in the thread is raised here, at the event it replaced."""
+    events: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                events.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def produce() -> None:
+        try:
+            for file in files:
+                try:
+                    for event in file:
+                        if not put(event):
+                            return
+                finally:
+                    file.close()
+            put(_DONE)
+        except BaseException as e:  # handed over to the consumer
+            put(_Failed(e))
+
+    worker = threading.Thread(target=produce, name="tipstats-check", daemon=True)
+    worker.start()
+    try:
+        while (event := events.get()) is not _DONE:
+            if isinstance(event, _Failed):
+                raise event.error
+            yield event
+    finally:
+        stop.set()
+        worker.join()
+
+
+_DONE = object()
+
+
+@dataclass
+class _Failed:
+    error: BaseException
+
+
+# ------------------------------------------------------- this thread's side: staging one file's events
+@dataclass
+class _Gathered:
+    """What one reading of a file gave, chunk by chunk."""
+
+    chunks: int = 0
+    rows: int = 0
+    contract_errors: list = field(default_factory=list)
+    field_count_errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+
+def _staged(checks: Iterator, spec: Source, make_staging: Callable[[Source], Staging]) -> FileResult:
+    """Consume one file's events: stage its checked rows, gather its errors and warnings."""
+    while True:
+        opened = next(checks)
+        result, columns = opened.result, opened.columns
+        if columns is None:
+            return result
+        result.staging = make_staging(spec)
+        gathered = _Gathered()
+        while isinstance(chunk := next(checks), _CheckedChunk):
+            gathered.chunks += 1
+            gathered.rows += chunk.rows
+            if chunk.staged is not None:
+                gathered.contract_errors.append(chunk.errors)
+                gathered.field_count_errors.append(chunk.field_count_errors)
+                gathered.warnings.append(chunk.warnings)
+                result.staging.append(*chunk.staged)
+        if chunk.again:
+            result.staging.drop()
+            continue
+        if chunk.refused is not None:  # the whole file is refused: nothing read from it is reported
+            result.format = result.encoding = result.delimiter = None
+            return result.refuse(chunk.refused)
+        return _finished(result, spec, opened, gathered)
+
+
+def _finished(result: FileResult, spec: Source, opened: _Opened, gathered: _Gathered) -> FileResult:
+    """The file's result once every chunk is staged: header findings, duplicates across chunks, all errors."""
+    columns = opened.columns
     if columns.refused_early is None:
+        result.dropped_columns, result.missing_columns = columns.dropped, columns.missing
         result.extra_columns = columns.extra()
-    result.rows_read, result._lines = rows, lines
-    if header_error:
-        return result.refuse(header_error)
+    result.rows_read, result._lines = gathered.rows, opened.refused_lines
+    if columns.error:
+        return result.refuse(columns.error)
+    contract_errors, field_count_errors, warnings = (
+        gathered.contract_errors, gathered.field_count_errors, gathered.warnings)
     across = False
-    if chunks > 1:  # keys sent again in another chunk: all copies are held back, as within one
+    if gathered.chunks > 1:  # keys sent again in another chunk: all copies are held back, as within one
         duplicates = _duplicates_across_chunks(result.staging.duplicates(), spec)
         if len(duplicates):
             result.staging.reject(duplicates["_index"])
@@ -349,6 +505,9 @@ def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comm
     return errors.reset_index(drop=True), typed, checked
 
 
+_STRUCTURES_VALID: set[tuple] = set()  # (schema name, columns, dtypes) that passed pandera's own validation
+
+
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> pd.DataFrame:
     """The rows failing each check of a pandera contract: (index, column, check).
 
@@ -357,26 +516,29 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> 
     output rather than from SchemaErrors' failure-case tables, which cost some 3 ms per failing column per
     chunk: over half of all validation time on files of a few thousand rows (docs/benchmarks.md).
     """
-    try:
-        schema.validate(frame.head(0))
-    except pa.errors.SchemaError as e:
-        raise RuntimeError(f"{schema.name}: {e}") from None
-    found = []
+    structure = (schema.name, tuple(frame.columns), tuple(map(str, frame.dtypes)))
+    if structure not in _STRUCTURES_VALID:  # on no rows the outcome depends on nothing else (22 ms a call)
+        try:
+            schema.validate(frame.head(0))
+        except pa.errors.SchemaError as e:
+            raise RuntimeError(f"{schema.name}: {e}") from None
+        _STRUCTURES_VALID.add(structure)
+    found = []  # (failing row positions, column, check); a frame is made only for checks that failed
     for name, column in schema.columns.items():
         for check in column.checks:
-            found.append(_failed(check(frame, column=name), check.name, name))
+            found.append((_failed(check(frame, column=name)), name, check.name))
     for check in schema.checks:  # a row check is about one column (the duplicate key about none)
-        found.append(_failed(check(frame), check.name, spec.check_columns.get(check.name, "")))
-    found = [f for f in found if len(f)]
+        found.append((_failed(check(frame)), spec.check_columns.get(check.name, ""), check.name))
+    found = [pd.DataFrame({"index": rows, "column": column, "check": check})
+             for rows, column, check in found if len(rows)]
     if not found:
         return pd.DataFrame(columns=["index", "column", "check"])
     return pd.concat(found, ignore_index=True).sort_values(["index", "column"], kind="stable")
 
 
-def _failed(result, check: str, column: str) -> pd.DataFrame:
+def _failed(result) -> np.ndarray:
     passed = result.check_output
-    failed = passed.index[~passed.to_numpy(dtype=bool)]
-    return pd.DataFrame({"index": failed.to_numpy(dtype="int64"), "column": column, "check": check})
+    return passed.index[~passed.to_numpy(dtype=bool)].to_numpy(dtype="int64")
 
 
 def _attribute_sentence_column(errors: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
