@@ -8,6 +8,7 @@ import queue
 import re
 import threading
 from array import array
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generator, Iterator
@@ -111,7 +112,8 @@ def month_of(path: Path) -> str | None:
 
 
 def validate_month(folder: Path, staging: Callable[[Source], Staging] | None = None) -> MonthResult:
-    return next(validate_months([folder], staging))
+    with closing(validate_months([folder], staging)) as months:
+        return next(months)
 
 
 def validate_months(folders: list[Path], staging: Callable[[Source], Staging] | None = None
@@ -225,6 +227,7 @@ def _check_file(path: Path, month: str, source: str, limits: Limits | None = Non
                 return
         yield _Ended()
         return
+    raise AssertionError("the row-by-row reader never raises SlowPath")
 
 
 def _checked_chunks(stream: RawStream, spec: Source, month: str, columns: "_ColumnPlan",
