@@ -167,10 +167,13 @@ def _rebuild_touched(con: duckdb.DuckDBPyConnection, name: str, sql: str, column
     has_column = {r[0] for r in con.execute(
         "select table_name from information_schema.columns where table_schema = 'main' and table_catalog = ? "
         "and column_name = ?", [database, column]).fetchall()}
-    inputs = sorted((set(WORD.findall(COMMENT.sub("", sql))) & has_column) - {name})
+    words = set(WORD.findall(COMMENT.sub("", sql)))
+    inputs = sorted((words & has_column) - {name})
     in_scope = f"{column} in (select id from {TOUCHED} where kind = '{column}')"
+    rowid = ", rowid as rowid" if "rowid" in words else ""  # a model that picks rows by row id reads them here
     for table in inputs:
-        con.execute(f"create or replace temp view {table} as select * from {database}.main.{table} where {in_scope}")
+        con.execute(f"create or replace temp view {table} as select *{rowid} from {database}.main.{table} "
+                    f"where {in_scope}")
     query = sql[CREATES.search(sql).end():]  # the model's select
     rows = con.execute(f"select count(*) from {name}").fetchone()[0]
     if rows * PINNED_PER_ROW <= room:
