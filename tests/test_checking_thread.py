@@ -65,9 +65,12 @@ def test_the_checking_thread_keeps_a_bounded_number_of_events_ahead():
     for event in with_depth:
         consumed += 1
         assert event == consumed - 1
-        if consumed in (1, 10, 30):
-            time.sleep(0.3)  # the thread runs as far ahead as it may
-            # the events queued, plus the one it holds while the queue is full
+        if consumed in (1, 10, 30):  # the thread runs as far ahead as it may: the events queued, plus the one
+            # it holds while the queue is full, and no further
+            deadline = time.monotonic() + 5
+            while len(produced) < consumed + 3 + 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.2)
             assert len(produced) == consumed + 3 + 1
     assert consumed == 50
     assert checking_threads() == []
