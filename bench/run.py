@@ -11,7 +11,7 @@ resident memory is the process's own:
   that checks files a few chunks ahead; wait (for checked chunks), load, rebuild statistics and the commit
   (which mostly writes the rebuilt tables) in the refresh's thread; the refresh's wall clock, rows per second,
   peak memory, and the CPU seconds of all its threads (over the cores: the least wall clock that work allows);
-- report: what refresh publishes afterwards (pages, tables, chart images), apart from the sum;
+- report: what refresh publishes afterwards (pages, tables, chart images), apart from the refresh;
 - incremental: one more month on top of the loaded history, against the same month into an empty warehouse.
 It prints a table and the ratios the performance issue sets targets for. Timings are wall-clock seconds.
 """
@@ -217,7 +217,6 @@ def measure(rows: int) -> dict:
 
 
 STAGES = ("read", "validate", "wait", "load", "rebuild", "commit")
-CHECKING = ("read", "validate")  # in the checking thread, overlapping the others
 
 
 def ingest_seconds(result: dict) -> float:
