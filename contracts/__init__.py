@@ -1,4 +1,4 @@
-"""Contracts of the four sources of DATA-SPEC v1.2, and the code lists and statute table as data."""
+"""Contracts of the four sources of DATA-SPEC v1.3, and the code lists and statute table as data."""
 from contracts.investigations import SOURCE as INVESTIGATIONS
 from contracts.judgments import SOURCE as JUDGMENTS
 from contracts.prosecutions import SOURCE as PROSECUTIONS

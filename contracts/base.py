@@ -10,6 +10,7 @@ that can name it best (the coercion trap of a one-stage schema hides the real ba
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -91,8 +92,24 @@ def demographics() -> tuple[Column, ...]:
 
 
 # ---------------------------------------------------------------------------------------------- normalise
+def visible(text: str) -> str:
+    """Unicode NFKC (fullwidth and other compatibility forms to their plain letters and digits) with format
+    characters removed (byte-order marks, zero-width spaces and joiners, soft hyphens, direction marks):
+    characters a reader cannot see must not make two spellings of one identifier, code or header."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) != "Cf")
+
+
 def normalise_header(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+    return re.sub(r"[\s\-]+", "_", visible(str(name)).strip().lower())
+
+
+def _visible_cells(text: pd.Series) -> pd.Series:
+    """visible() on the cells that are not plain ASCII (nearly all are, and need nothing)."""
+    odd = ~text.str.isascii()
+    if odd.any():
+        text = text.copy()
+        text[odd] = _per_value(text[odd], visible)
+    return text
 
 
 def _per_value(values: pd.Series, canonical) -> pd.Series:
@@ -126,7 +143,7 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=frame.index)
     for col in source.columns + (WITHDRAWN,):
-        text = frame[col.name].astype("str").str.strip()
+        text = _visible_cells(frame[col.name].astype("str")).str.strip()
         if col.kind == "code":
             text = _per_value(text, _code_lookup(col.codes))
         elif col.kind == "region":
@@ -203,17 +220,17 @@ def parse(text: pd.DataFrame, source: Source) -> tuple[pd.DataFrame, pd.DataFram
                                   .astype("datetime64[s]"))
             bad = ~blank & values.isna()
             errors.append(_cell_errors(bad, col.name, "date_invalid"))
-        elif col.kind == "int":
-            digits = s.str.lstrip("+-").str.len()
-            bad = ~blank & (digits > MAX_INT_DIGITS)
-            values = _on_distinct(s.where(~blank & ~bad, ""),
-                                  lambda d: pd.to_numeric(d.replace("", None), errors="coerce").astype("Int64"))
-            errors.append(_cell_errors(bad, col.name, "range"))
-        elif col.kind == "decimal":
-            values = _on_distinct(s, lambda d: pd.to_numeric(d.str.replace(",", ".", regex=False).replace("", None),
-                                                             errors="coerce"))
-            bad = values.abs() >= 10**MAX_INT_DIGITS
-            values = values.where(~bad).astype("Float64")
+        elif col.kind in ("int", "decimal"):
+            # counted before parsing: a number of thousands of digits is no count, and Python refuses to
+            # parse more than 4,300 digits (it would become a missing value, not an error)
+            whole = s.str.replace(r"[.,].*$", "", regex=True).str.lstrip("+-").str.lstrip("0")
+            bad = ~blank & (whole.str.len() > MAX_INT_DIGITS)
+            kept = s.where(~bad, "")
+            if col.kind == "int":
+                values = _on_distinct(kept, lambda d: pd.to_numeric(d.replace("", None), errors="coerce").astype("Int64"))
+            else:
+                values = _on_distinct(kept, lambda d: pd.to_numeric(
+                    d.str.replace(",", ".", regex=False).replace("", None), errors="coerce")).astype("Float64")
             errors.append(_cell_errors(bad, col.name, "range"))
         elif col.kind == "bool":
             values = s.map({"true": True, "false": False}).astype("boolean")

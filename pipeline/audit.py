@@ -8,7 +8,10 @@ Checks (each finding names the check, where — file or table, column — and wh
   dates of birth) appears in clear text in any warehouse table, quality file, report or log;
 - `key`: the pseudonymisation key is in no file of the repository (tracked by git, or not ignored; without
   git every file of the project folder), and no such file is a key file;
-- `masking`: quarantine and warnings show identifier columns masked (`***`), in values and record keys;
+- `masking`: quarantine and warnings show identifier columns masked (`***`), in values and record keys, and
+  every value they show in clear keeps the rule for rejected values (pipeline/rejected.py);
+- `identifier (database file)`: the bytes of the warehouse file and its WAL hold no identifier sent in raw/
+  that no table holds (DuckDB does not overwrite the blocks it frees);
 - `public`: outputs under reports/ outside any `restricted/` folder hold no pseudonym (person_key,
   victim_key, judge_key) and no case number (case_id, prosecution_id, judgment_id) of the warehouse;
 - `load_log`: every file's rows read = new + replacing + unchanged + stored not current + quarantined;
@@ -41,7 +44,8 @@ What is searched, and how (the `identifier` check):
   values are not searched in free text (logs, HTML, Markdown).
 - PNG images are inspected for their text chunks (tEXt, zTXt, iTXt: metadata such as a title or a
   description); their pixels are not read (no OCR): text drawn in a chart is not checked. SVG, HTML and the
-  other text files are searched as text (entities also unescaped), workbooks by their XML parts and cells.
+  other text files are searched as text (entities also unescaped; an HTML page without the plotly.js bundle
+  it embeds), workbooks by their XML parts and cells.
 """
 from __future__ import annotations
 
@@ -68,7 +72,7 @@ import typer
 
 from contracts import SOURCES, codes
 from contracts.base import normalise_header
-from pipeline import load, pseudonym, terminal
+from pipeline import load, pseudonym, rejected, terminal
 from pipeline.export import FORMULA_STARTS
 from pipeline.read import FileRefused, open_file, sha256_of
 from pipeline.settings import Settings
@@ -389,8 +393,18 @@ def file_text(path: Path) -> str | None:
             return None
         text = data.decode("cp1250", errors="replace")
     if path.suffix.lower() in (".html", ".htm", ".xml", ".svg"):
+        # the plotly.js bundle a report page embeds is the library's code, not the page's text: its
+        # identifiers and strings ("=1+3") would match identifiers sent in raw/
+        text = text.replace(plotly_bundle(), "")
         text += "\n" + html.unescape(text)
     return text
+
+
+@cache
+def plotly_bundle() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
 
 
 def png_text(data: bytes) -> str | None:
@@ -544,8 +558,10 @@ def log_files(settings: Settings) -> list[Path]:
 
 
 # ------------------------------------------------------------------------------------------------ checks
-def check_identifiers(con, settings: Settings, scan: RawScan, report: Report) -> None:
+def check_identifiers(con, settings: Settings, scan: RawScan, report: Report) -> set[str]:
+    """Returns the identifiers found in warehouse tables."""
     matcher, cells = Matcher(scan.identifiers), CellMatcher(scan.weak)
+    in_tables: set[str] = set()
     labels = {**scan.weak, **scan.identifiers}
     bearing_names = identifier_columns()
     # (table, column) → value → needles, for the cells found inside rows (quarantine and warnings values)
@@ -567,6 +583,7 @@ def check_identifiers(con, settings: Settings, scan: RawScan, report: Report) ->
                 hits[value] = list(dict.fromkeys(hits.get(value, []) + found))
         if hits:
             needles = {n for found in hits.values() for n in found}
+            in_tables |= needles
             report.add("identifier", f"warehouse table {table}, column {column}",
                        f"{len(hits)} distinct value(s) hold an identifier in clear text: {len(needles)} identifier(s), "
                        f"e.g. {min(labels[n] for n in needles)}")
@@ -596,6 +613,7 @@ def check_identifiers(con, settings: Settings, scan: RawScan, report: Report) ->
         + (f"; {len(cells):,} short or common-word value(s) matched only as whole cells" if cells else "")
         + (f"; {scan.skipped_words:,} code word(s) or placeholder(s) not searched" if scan.skipped_words else "")
         + (f"; {PNG_NOTE.format(n=pngs)}" if pngs else ""))
+    return in_tables
 
 
 def project_files(project: Path) -> tuple[list[Path], str]:
@@ -671,7 +689,7 @@ order by column_name desc
 """
 
 
-def check_masking(con, report: Report) -> None:
+def check_masking(con, scan: RawScan, report: Report) -> None:
     record_key = """union all select 'record_key' from quarantine
         where len(list_filter(regexp_extract_all(record_key, '(?:person_id|victim_id|judge_id)=(\\S*)', 1),
                               lambda x: x <> '***')) > 0"""
@@ -682,8 +700,131 @@ def check_masking(con, report: Report) -> None:
             report.add("masking", f"warehouse table {tbl}, column {column}",
                        f"{n} row(s) show a person, victim or judge identifier unmasked")
         total += con.execute(f"""select count(*) from {table} where "column" in ('person_id', 'victim_id', 'judge_id')""").fetchone()[0]
+    rows = check_rejected_values(con, scan, report)
     report.checked.append(f"masking: {total} quarantine/warning row(s) of identifier columns and every record key "
-                          "checked for masking")
+                          f"checked for masking; {rows:,} value(s) shown in clear checked against the rule for "
+                          "rejected values")
+
+
+# the value of a reference warning is a case number stored as delivered and valid, not a rejected value
+REFERENCE_CHECKS = ("unknown_case", "unknown_prosecution", "unknown_judgment")
+QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"')  # a value as repr() quotes it
+KEY_PART = re.compile(r"(?:^| )([a-z_]+)=(.*?)(?= [a-z_]+=|$)")
+MAX_MASKING_FINDINGS = 20
+
+
+def check_rejected_values(con, scan: RawScan, report: Report) -> int:
+    """The rule for rejected values (pipeline/rejected.py) on every quarantine and warnings row: its value,
+    the non-person parts of its record key and every value its reason quotes. A piece shown in clear that is
+    longer than the rule allows, holds a run of 6 or more digits or a person, victim or judge identifier sent
+    in raw/ (of any file: more than the delivery's own) is a finding. Returns the number of rows checked."""
+    def people(needles: dict[str, str]) -> dict[str, str]:  # labels read "a person_id of raw/…"
+        return {n: label for n, label in needles.items() if label.split(" ")[1] in PERSON_COLUMNS}
+
+    matcher, cells = Matcher(people(scan.identifiers)), CellMatcher(people(scan.weak))
+    found, checked = [], 0
+    for table in ("quarantine", "warnings"):
+        record_key = "record_key" if table == "quarantine" else "''"
+        rows = con.execute(f'select month, file, line, "column", "check", value, reason, {record_key} '
+                           f'from {table} order by month, file, line, "column"').fetchall()
+        for month, file, line, column, check, value, reason, key in rows:
+            if check in REFERENCE_CHECKS:
+                continue
+            checked += 1
+            pieces = [("value", value)] if check != "duplicate_key" else []
+            pieces += [("a part of the record key", part) for name, part in KEY_PART.findall(key or "")
+                       if name not in PERSON_COLUMNS]
+            pieces += [("a value quoted in the reason", unquoted(q)) for q in QUOTED.findall(reason or "")]
+            for what, piece in pieces:
+                if not piece or rejected.is_masked(piece):
+                    continue
+                why = rejected.breaks(piece) or (
+                    "an identifier sent in raw/" if matcher.find(piece) or cells.find(piece, True) else None)
+                if why:
+                    found.append((f"warehouse table {table}, file {file}, line {line if line is not None else '-'}, "
+                                  f"column {column or '-'}", f"{what} shown in clear breaks the rule for rejected "
+                                  f"values ({why}): run `tipstats refresh --reload {month}` to store it masked"))
+                    break
+    for where, what in found[:MAX_MASKING_FINDINGS]:
+        report.add("masking", where, what)
+    if len(found) > MAX_MASKING_FINDINGS:
+        report.add("masking", "warehouse tables quarantine and warnings",
+                   f"{len(found) - MAX_MASKING_FINDINGS:,} more row(s) show a value that breaks the rule for rejected values")
+    return checked
+
+
+def unquoted(text: str) -> str:
+    """A value quoted by repr(), as it was (a quote of other words taken as it stands)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text[1:-1]
+
+
+class ByteMatcher:
+    """Finds identifiers in the bytes of a database file, case-insensitively (ASCII letters; other letters as
+    sent in lower case or in upper case). DuckDB stores the strings of a column back to back, so a needle is
+    found anywhere, except one of hex digits only: it must not touch another hex digit (pseudonyms and hashes
+    are hex). needle → label, as Matcher."""
+
+    def __init__(self, needles: dict[str, str]):
+        self.labels: dict[bytes, str] = {}  # the needle's bytes, ASCII letters in lower case → the needle
+        for needle in needles:
+            for form in {needle, needle.upper()}:
+                self.labels.setdefault(form.encode("utf-8").lower(), needle)
+        self.by_prefix: dict[bytes, list[bytes]] = {}
+        for form in self.labels:
+            self.by_prefix.setdefault(form[:Matcher.PREFIX], []).append(form)
+        prefixes = [p.decode("latin-1") for p in self.by_prefix]  # a pattern over bytes, written as Latin-1
+        self.starts = re.compile(trie_pattern(prefixes).encode("latin-1")) if prefixes else None
+        self.overlap = max((len(f) for f in self.labels), default=1) - 1
+
+    def find(self, path: Path) -> set[str]:
+        """The needles in the file's bytes, read in blocks of 1 MiB."""
+        found: set[str] = set()
+        if self.starts is None:
+            return found
+        tail = b""
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                data = tail + block.lower()
+                position = 0
+                # search, not finditer: a prefix may begin inside the one just found
+                while (m := self.starts.search(data, position)) is not None:
+                    i = position = m.start()
+                    position += 1
+                    for form in self.by_prefix[m.group()]:
+                        end = i + len(form)
+                        if data.startswith(form, i) and not (HEX.fullmatch(form) and (
+                                (i and data[i - 1] in HEX_DIGITS) or (end < len(data) and data[end] in HEX_DIGITS))):
+                            found.add(self.labels[form])
+                tail = data[-self.overlap:] if self.overlap else b""
+        return found
+
+
+HEX_DIGITS = frozenset(b"0123456789abcdef")
+HEX = re.compile(rb"[0-9a-f]+")
+
+
+def check_database_bytes(settings: Settings, scan: RawScan, in_tables: set[str], report: Report) -> None:
+    """The identifiers sent in raw/ searched for in the bytes of the warehouse file and its WAL: DuckDB does
+    not overwrite the blocks it frees, so a value deleted from every table (by a reload) can stay in them.
+    Those a table holds (`in_tables`) are findings of the table already."""
+    matcher = ByteMatcher(scan.identifiers)
+    paths = [p for p in (settings.warehouse, Path(f"{settings.warehouse}.wal")) if p.is_file()]
+    labels = {**scan.weak, **scan.identifiers}
+    for path in paths:
+        found = matcher.find(path) - in_tables
+        if found:
+            report.add("identifier", f"file {path}",
+                       f"its bytes hold {len(found)} identifier(s) in clear text that no table holds, e.g. "
+                       f"{min(labels[n] for n in found)}: they are in blocks DuckDB freed without overwriting them: rebuild "
+                       f"the warehouse from raw/ (move {path.parent.name}/ aside, run `tipstats refresh`, `tipstats "
+                       "audit`, then delete the old folder)")
+    size = sum(p.stat().st_size for p in paths)
+    report.checked.append(f"identifier (database file): {len(scan.identifiers):,} identifier(s) searched for in the "
+                          f"bytes of {len(paths)} file(s) ({size / 2**20:,.1f} MB: the warehouse and its WAL), freed "
+                          "blocks included")
 
 
 def check_public(con, settings: Settings, report: Report) -> None:
@@ -741,7 +882,7 @@ order by 2, 1, 3
 
 QUARANTINED_SQL = """
 with held as (
-    select load_id, month, file, count(distinct line) as n from quarantine group by all
+    select load_id, month, file, count(distinct line) + coalesce(sum(unlisted), 0) as n from quarantine group by all
 ),
 counted as (
     select load_id, month, file, sum(rows_quarantined) as n from load_log where superseded_by is null group by all
@@ -893,16 +1034,31 @@ def check_quality(con, settings: Settings, report: Report) -> None:
     report.checked.append(f"quality: {len(expected) - missing} of {len(expected)} quality file(s) present")
 
 
+def check_editions(settings: Settings, report: Report) -> None:
+    """No report edition left incomplete: a run cut short leaves its staging folder (pipeline/report.py)."""
+    from pipeline import report as publication
+
+    left = publication.incomplete(settings.reports)
+    for period, restricted in left:
+        folder = settings.reports / period.label / ("restricted" if restricted else "")
+        report.add("reports", f"folder {publication.staging_folder(folder)}",
+                   f"edition {period.label}{' (restricted)' if restricted else ''} left incomplete by an "
+                   f"interrupted run: run `tipstats refresh` or `{publication.report_command(period, restricted)}`")
+    report.checked.append(f"reports: {len(left)} edition(s) left incomplete")
+
+
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, project: Path) -> Report:
     report = Report()
     scan = scan_raw(settings.raw)
-    check_identifiers(con, settings, scan, report)
+    in_tables = check_identifiers(con, settings, scan, report)
+    check_database_bytes(settings, scan, in_tables, report)
     check_key(settings, project, report)
-    check_masking(con, report)
+    check_masking(con, scan, report)
     check_public(con, settings, report)
     check_load_log(con, settings, scan, report)
     check_marts(con, report)
     check_quality(con, settings, report)
+    check_editions(settings, report)
     return report
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import traceback
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
 import duckdb
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -15,24 +17,36 @@ from pipeline import audit, backlog, load, lock, recover, sentences, stats, term
 from pipeline import report as publication  # `report` is refresh's load report below
 from pipeline.settings import Settings, SettingsError
 from pipeline.staging import Staging
-from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
+from pipeline.validate import MONTH_PATTERN, FileResult, month_of, shown, validate_file, validate_month
 
 
 class Commands(typer.core.TyperGroup):
-    """Every command: a busy warehouse is one line and exit 3, an unusable setting one line and exit 2."""
+    """Every command: a busy warehouse is one line and exit 3; an unusable setting, a full disk, exhausted
+    memory or any unexpected error one line and exit 2, never a traceback (an unexpected error's stack goes
+    to the error log beside the warehouse, terminal.log_error)."""
 
     def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):  # exit codes and usage errors
+            raise
         except lock.Busy as e:
             fail(str(e), e.exit_code)
         except SettingsError as e:
             fail(str(e))
-        except duckdb.IOException as e:  # DuckDB's own file lock, met outside load.connect
-            if not lock.is_duckdb_lock_error(e):
-                raise
-            busy = lock.from_duckdb(Settings.from_env().warehouse, e)
-            fail(str(busy), busy.exit_code)
+        except Exception as e:
+            settings = Settings.from_env()
+            if isinstance(e, duckdb.IOException) and lock.is_duckdb_lock_error(e):  # met outside load.connect
+                busy = lock.from_duckdb(settings.warehouse, e)
+                fail(str(busy), busy.exit_code)
+            ran_out = terminal.exhausted(e, settings)
+            if ran_out:
+                fail(f"{ran_out[0]}: {ran_out[1]}, then run the command again")
+            log = terminal.log_error(e, settings, ctx.invoked_subcommand or "")
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            fail(f"tipstats stopped on an unexpected error ({type(e).__name__} at {Path(where.filename).name} line "
+                 f"{where.lineno}); " + (f"its stack is logged in {log}: please report it with that log" if log else
+                                         "the error log beside the warehouse could not be written: please report it"))
 
 
 app = typer.Typer(
@@ -56,22 +70,36 @@ def refresh(
 ) -> None:
     """Load new monthly deliveries: validate, quarantine what fails, store the rest with history."""
     settings = Settings.from_env()
-    # one refresh at a time, for the whole command (quality files and reports included); exit 3 if busy
-    ctx.with_resource(lock.refresh_lock(settings.warehouse))
     try:
+        # one refresh at a time, for the whole command (quality files and reports included); exit 3 if busy
+        ctx.with_resource(lock.refresh_lock(settings.warehouse))
         command = " ".join(["refresh", *map(str, months or []), *(["--reload", reload] if reload else [])])
         recovered = recover.write_quality_files(settings, [])  # missing, or left unwritten by an interrupted refresh
         report = load.refresh(settings, months or None, reload, command=command)
     except load.RefreshError as e:
         fail(str(e), e.exit_code)
+    except Exception as e:
+        ran_out = terminal.exhausted(e, settings)
+        if ran_out is None:
+            raise
+        fail(f"{ran_out[0]}: {ran_out[1]} and run the refresh again; nothing was loaded")
     if recovered:
         out.print(f"Wrote {len(recovered)} quality file(s) that were missing or left unwritten by an interrupted refresh.")
     if report.load_id is None:
         out.print(f"Nothing new to load ({len(report.skipped)} month(s) already loaded and unchanged).")
+        publication.after_refresh(loaded=False)  # only editions an interrupted run left incomplete
         return
-    written = recover.write_quality_files(settings, [m.month.month for m in report.months])
-    print_refresh_summary(report, settings, written)
-    publication.after_refresh()  # the latest complete year's and the latest month's reports
+    try:
+        written = recover.write_quality_files(settings, [m.month.month for m in report.months])
+        print_refresh_summary(report, settings, written)
+        publication.after_refresh()  # the latest complete year's and the latest month's reports
+    except Exception as e:  # the load is committed: say so, and how to write what is missing
+        ran_out = terminal.exhausted(e, settings)
+        if ran_out is None:
+            raise
+        fail(f"load {report.load_id} is in the warehouse, but its quality files and reports were not all written: "
+             f"{ran_out[0]}: {ran_out[1]}, then run `tipstats refresh` to write the missing quality files and "
+             "`tipstats report` to write the reports")
 
 
 def print_refresh_summary(report: load.RefreshReport, settings: Settings, quality_files: list[Path]) -> None:
@@ -99,13 +127,13 @@ def print_refresh_summary(report: load.RefreshReport, settings: Settings, qualit
         for f in month.files:
             r = f.result
             if r.file_error:
-                notes.append(f"{r.month} {r.path.name} refused: {r.file_error}")
+                notes.append(f"{r.month} {shown(r.path.name)} refused: {r.file_error}")
             if r.dropped_columns:
-                notes.append(f"{r.month} {r.path.name}: identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
+                notes.append(f"{r.month} {shown(r.path.name)}: identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
         for name in month.month.ignored:
             notes.append(f"{month.month.month} {name}: not a delivery file, ignored")
     for note in notes:
-        out.print(f"  - {note}")
+        out.print(f"  - {terminal.printable(note)}")
     if quality_files:
         out.print(f"Quality files for the agencies: {len(quality_files)} under {settings.reports / 'restricted' / 'quality'}")
 
@@ -155,6 +183,8 @@ def file_json(r: FileResult) -> dict:
         "file": str(r.path), "source": r.source, "month": r.month, "rows_read": r.rows_read,
         "rows_valid": r.rows_valid, "rows_rejected": r.rows_rejected, "dropped_columns": r.dropped_columns,
         "missing_columns": r.missing_columns, "extra_columns": r.extra_columns, "file_error": r.file_error,
+        # rejected rows beyond TIPSTATS_MAX_REASONS per check, counted in the one `unlisted` error
+        "rows_unlisted": int(r.errors["unlisted"].sum()) if "unlisted" in r.errors else 0,
         "errors": [
             {"line": None if pd_na(e.line) else int(e.line), "column": e.column, "check": e.check,
              "value": e.value, "reason": e.reason}
@@ -166,15 +196,15 @@ def file_json(r: FileResult) -> dict:
 
 
 def pd_na(value) -> bool:
-    return value is None or value != value or str(value) == "<NA>"
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def print_validation(results: list[FileResult], ignored: list[str]) -> None:
     for r in results:
         if r.file_error:
-            out.print(f"{r.path}: REFUSED: {r.file_error}")
+            out.print(terminal.printable(f"{r.path}: REFUSED: {r.file_error}"))
             continue
-        out.print(f"{r.path}: {r.rows_read} rows, {r.rows_valid} valid, {r.rows_rejected} rejected")
+        out.print(f"{terminal.printable(str(r.path))}: {r.rows_read} rows, {r.rows_valid} valid, {r.rows_rejected} rejected")
         if r.dropped_columns:
             out.print(f"  identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
         if r.missing_columns:
@@ -182,9 +212,10 @@ def print_validation(results: list[FileResult], ignored: list[str]) -> None:
         if r.extra_columns:
             out.print(f"  extra column(s) ignored: {', '.join(r.extra_columns)}")
         for e in r.errors.itertuples(index=False):
-            out.print(f"  line {e.line}: [{e.check}] {e.reason}")
+            where = "" if pd_na(e.line) else f"line {e.line}: "  # the one `unlisted` row counts rows, has no line
+            out.print(terminal.printable(f"  {where}[{e.check}] {e.reason}"))
         for w in r.warnings.itertuples(index=False):
-            out.print(f"  line {w.line}: warning [{w.check}] {w.reason}")
+            out.print(terminal.printable(f"  line {w.line}: warning [{w.check}] {w.reason}"))
     for name in ignored:
         out.print(f"{name}: not a delivery file, ignored")
 

@@ -77,12 +77,21 @@ KEYS = {"report": ("country", "language", "output", "on_refresh"), "disclosure":
         "charts": ("scale", "width", "height", "browser")}
 
 
+# what each key takes, as TOML gives it (checked before use: a wrong type would fail far from the file)
+TYPES = {"country": str, "language": str, "output": str, "on_refresh": bool, "k": int, "suppress": list,
+         "scale": (int, float), "width": int, "height": int, "browser": str}
+TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number", list: "a list of table names",
+              (int, float): "a number"}
+
+
 def read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as f:
             document = tomllib.load(f)
     except OSError as e:
-        raise ConfigError(f"cannot read the configuration {path}: {e.strerror}") from None
+        raise ConfigError(f"cannot read the configuration {path}: {e.strerror}: check TIPSTATS_CONFIG") from None
+    except UnicodeDecodeError as e:  # tomllib reads UTF-8 only
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start + 1} is not UTF-8): save it as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     values = {}
@@ -92,6 +101,9 @@ def read_toml(path: Path) -> dict:
         for key, value in table.items():
             if key not in KEYS[section]:
                 raise ConfigError(f"{path}: unknown key {section}.{key} (keys: {', '.join(KEYS[section])})")
+            wanted = TYPES[key]
+            if not isinstance(value, wanted) or (isinstance(value, bool) and wanted is not bool):
+                raise ConfigError(f"{path}: {section}.{key} takes {TYPE_NAMES[wanted]}, not {value!r}")
             values[key] = value
     return values
 

@@ -228,10 +228,12 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
         verify_load_log(con, load_id)
         con.execute("update loads set finished_at = ? where load_id = ?", [datetime.now(), load_id])
         faults.checkpoint("before_commit")
-        con.commit()
     except BaseException:
         con.rollback()
         raise
+    # outside the try: a commit that fails (a full disk) has ended the transaction itself, and a rollback
+    # then would fail too ("no transaction is active") and hide the cause
+    faults.commit(con)
     faults.checkpoint("after_commit")
     return load_id, months
 

@@ -18,12 +18,18 @@ import codecs
 import csv
 import hashlib
 import io
+import math
+import posixpath
 import re
+import stat
+import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterator
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
@@ -31,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from pipeline import rejected
 from pipeline.settings import Limits
 
 FORMATS = (".csv", ".xlsx")
@@ -47,9 +54,22 @@ UTF8_BOM = b"\xef\xbb\xbf"
 BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]*$"
 ARROW_BLOCK = 16 << 20  # bytes the Arrow reader parses at a time
 CP1250_UNDEFINED = re.compile(b"[\x81\x83\x88\x90\x98]")  # the five bytes Windows-1250 leaves undefined
+UTF8_MULTIBYTE = re.compile(b"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 XLSX_MAX_ROWS = 1_048_576  # a worksheet holds no more rows (a larger row number is a damaged file)
 MAX_COLUMNS = 1_000  # a header wider than this is no delivery (a source has about 20 columns)
-XLSX_EXTRA_COLUMNS = 256  # cells read to the right of the header, to find rows longer than the header
+# uneven rows the Arrow reader may hold as text until their chunk is made; a file with more of them close
+# together (millions of lines of ",") is read by the row-by-row reader, in bounded memory
+MAX_UNEVEN = 100_000
+
+
+NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def quoted(text: str) -> str:
+    """A string of the delivery (a sheet title, a cell reference) as a message may name it: under the rule for
+    rejected values, it may hold an identifier."""
+    return rejected.said(rejected.shown(text))
 
 
 class FileRefused(Exception):
@@ -82,6 +102,9 @@ class Chunk:
     cells: pd.DataFrame
     lines: list[int]
     too_many_cells: list[int]  # positions (file-wide) of rows longer than the header
+    # (position, header column index, check) of cells the reader itself finds wrong (XLSX number and date
+    # cells that cannot be what the agency typed); validation reports them like a contract's failures
+    cell_errors: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 def sha256_of(path: Path) -> str:
@@ -93,7 +116,8 @@ def sha256_of(path: Path) -> str:
 
 
 def mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
+    """A size in MB with one decimal, rounded up: a size over a limit never reads as the limit itself."""
+    return f"{math.ceil(size * 10 / (1024 * 1024)) / 10:,.1f} MB"
 
 
 class RawStream:
@@ -107,6 +131,7 @@ class RawStream:
         self.path, self.sha256, self.limits = path, sha256, limits
         self.header: list[str] = []
         self.rows_read = 0
+        self.physical_rows = 0  # rows under the header, blank ones too: what TIPSTATS_MAX_ROWS limits
 
     def __enter__(self) -> "RawStream":
         return self
@@ -120,6 +145,15 @@ class RawStream:
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """(line, cells) of every non-blank row after the header."""
         raise NotImplementedError
+
+    def _count_rows(self, n: int) -> None:
+        """Count n more physical rows (blank or not) against the row limit: a file of empty rows costs as
+        much to read as any other."""
+        self.physical_rows += n
+        if self.physical_rows > self.limits.max_rows:
+            raise FileRefused(
+                f"{self.path.name}: more than {self.limits.max_rows:,} rows, over the limit "
+                "(TIPSTATS_MAX_ROWS); refused: split the delivery or raise the limit")
 
     def _check_header(self) -> None:
         if len(self.header) > MAX_COLUMNS:
@@ -168,7 +202,14 @@ def open_file(path: Path, limits: Limits | None = None, fast: bool = True) -> Ra
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise FileRefused(f"{path.name}: not a .csv or .xlsx file")
-    size = path.stat().st_size
+    try:
+        info = path.stat()
+    except OSError as e:  # a dangling link, a file removed meanwhile, no permission
+        raise FileRefused(f"{path.name}: cannot be read ({e.strerror})") from None
+    kind = next((k for test, k in NOT_REGULAR if test(info.st_mode)), None)
+    if kind:  # never opened: reading a FIFO or a device would block or never end
+        raise FileRefused(f"{path.name}: {kind}, not a regular file; not read: deliver the file itself")
+    size = info.st_size
     if size == 0:
         raise FileRefused(f"{path.name}: empty file (0 bytes), counted as not delivered")
     if size > limits.max_bytes:
@@ -194,20 +235,46 @@ def read_file(path: Path, limits: Limits | None = None) -> RawFile:
 
 
 # ------------------------------------------------------------------------------------------------- CSV
+def wide_encoding(block: bytes) -> str | None:
+    """"UTF-16" or "UTF-32" when the file's first bytes are text in one of them (a byte-order mark, or the
+    NUL bytes of ASCII text written two or four bytes a character), else None."""
+    if block.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if block.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = block[:4096]
+    if len(head) < 8 or head.count(0) * 3 < len(head):  # ASCII in UTF-16 is half NULs, in UTF-32 three quarters
+        return None
+    zeros = [head[i::4].count(0) / len(head[i::4]) for i in range(4)]
+    if sum(z > 0.9 for z in zeros) == 3:
+        return "UTF-32"
+    return "UTF-16" if (zeros[0] > 0.9 and zeros[2] > 0.9) or (zeros[1] > 0.9 and zeros[3] > 0.9) else None
+
+
 def detect_encoding(path: Path) -> tuple[str, str]:
     """(SHA-256, encoding): UTF-8 (with or without BOM), else Windows-1250, the two encodings DATA-SPEC
-    allows, decided from every byte of the file in one pass of bounded blocks."""
+    allows, decided from every byte of the file in one pass of bounded blocks.
+
+    A file that is mostly UTF-8 (it holds at least as many valid multi-byte UTF-8 characters as invalid
+    bytes) but for some lines is refused naming the first such line, rather than read whole as Windows-1250
+    with every UTF-8 letter garbled. In Windows-1250 text, byte pairs that happen to be valid UTF-8 are rare."""
     name = path.name
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
     utf8_error: UnicodeDecodeError | None = None
+    utf8_error_line = 0
+    utf8_letters = invalid = 0  # valid multi-byte UTF-8 characters; bytes that are not UTF-8
     cp1250_error: int | None = None
     bom = False
-    offset = 0
+    offset = lines = 0
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(BLOCK), b""):
             digest.update(block)
             if b"\x00" in block:
+                wide = wide_encoding(block) if offset == 0 else None
+                if wide:
+                    raise FileRefused(f"{name}: {wide} text, which is not read: save it as UTF-8 "
+                                      "(in Excel: CSV UTF-8) or Windows-1250")
                 raise FileRefused(f"{name}: contains NUL bytes, not a text file")
             data = block
             if offset == 0 and block.startswith(UTF8_BOM):
@@ -217,22 +284,32 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                     utf8.decode(data)
                 except UnicodeDecodeError as e:
                     utf8_error = e
+                    utf8_error_line = lines + data[:max(e.start, 0)].count(b"\n") + 1
+            if not bom and not data.isascii():
+                utf8_letters += len(UTF8_MULTIBYTE.findall(data))
+                if utf8_error is not None:
+                    invalid += data.decode("utf-8", errors="replace").count("\ufffd")
             if cp1250_error is None and not bom:
                 found = CP1250_UNDEFINED.search(block)
                 if found:
                     cp1250_error = offset + found.start()
             offset += len(block)
+            lines += block.count(b"\n")
     if utf8_error is None:
         try:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError as e:
-            utf8_error = e
+            utf8_error, utf8_error_line = e, lines + 1
     if bom:
         if utf8_error is not None:
-            raise FileRefused(f"{name}: not valid UTF-8 after its byte-order mark ({utf8_error.reason})")
+            raise FileRefused(f"{name}: line {utf8_error_line}: not valid UTF-8 after the file's byte-order mark "
+                              f"({utf8_error.reason}): save the file as UTF-8 again")
         return digest.hexdigest(), "utf-8-sig"
     if utf8_error is None:
         return digest.hexdigest(), "utf-8"
+    if utf8_letters >= invalid:
+        raise FileRefused(f"{name}: line {utf8_error_line}: not UTF-8, while the rest of the file is: the file "
+                          "mixes two encodings; save it as UTF-8 again")
     if cp1250_error is None:
         return digest.hexdigest(), "cp1250"
     raise FileRefused(f"{name}: neither UTF-8 nor Windows-1250 text (byte {cp1250_error})")
@@ -273,6 +350,8 @@ class CsvStream(RawStream):
 
     def close(self) -> None:
         self._text.close()
+        if getattr(self, "_binary", None) is not None:
+            self._binary.close()
 
     def _first_line(self) -> str:
         """The text up to the first `\\n` (or its first SNIFF_CHARS characters)."""
@@ -310,11 +389,16 @@ class CsvStream(RawStream):
         try:
             for record in reader:
                 start, self._previous_end = self._previous_end + 1, reader.line_num
+                if self.header:
+                    self._count_rows(1)
                 if not any(cell.strip() for cell in record):
                     continue  # blank lines carry nothing
                 yield start, record
         except csv.Error as e:
-            raise FileRefused(f"{self.path.name}: line {reader.line_num}: unreadable CSV ({e})") from None
+            what = (f"a cell longer than {csv.field_size_limit():,} characters" if "field limit" in str(e)
+                    else str(e))
+            raise FileRefused(f"{self.path.name}: line {reader.line_num}: unreadable CSV ({what}); check the "
+                              "quoting of that line") from None
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         return self._records()
@@ -331,14 +415,15 @@ class CsvStream(RawStream):
         uneven: dict[int, str] = {}  # record (0 = the first after the header) → text, rows Arrow skipped
 
         def keep_uneven(row) -> str:
-            if row.number is None:
+            if row.number is None or len(uneven) >= MAX_UNEVEN:
                 return "error"
             uneven[row.number - 2] = row.text  # Arrow numbers records from 1, the header's
             return "skip"
 
         try:
+            self._binary = open(self.path, "rb")  # a file name need not be valid UTF-8 for Python to open it
             reader = pacsv.open_csv(
-                self.path,
+                self._binary,
                 read_options=pacsv.ReadOptions(
                     column_names=names, skip_rows=1, block_size=ARROW_BLOCK, use_threads=False,
                     encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
@@ -398,12 +483,10 @@ class CsvStream(RawStream):
         self._record = first + len(cells)
         lines = self._next_line + np.cumsum(span) - span
         self._next_line += int(span.sum())
+        self._count_rows(len(cells))
         if blank.any():
             cells, lines, too_many = cells[~blank].reset_index(drop=True), lines[~blank], too_many[~blank]
         n = len(cells)
-        if self._start + n > self.limits.max_rows:
-            raise FileRefused(f"{self.path.name}: more than {self.limits.max_rows:,} rows, over the limit "
-                              "(TIPSTATS_MAX_ROWS); refused: split the delivery or raise the limit")
         cells.index = pd.RangeIndex(self._start, self._start + n)
         positions = (self._start + np.flatnonzero(too_many)).tolist()
         self._start += n
@@ -412,10 +495,11 @@ class CsvStream(RawStream):
     def _uneven_row(self, text: str) -> tuple[list[str], int, bool, bool]:
         """A row Arrow skipped, read by the csv module: (cells cut or padded to the header, lines it spans,
         blank, filled cells beyond the header), as RawStream.chunks and CsvStream._records treat such rows."""
-        record = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, quotechar='"'), [])
+        try:
+            record = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, quotechar='"'), [])
+        except csv.Error:  # a cell over the csv module's limit: the row-by-row reader names its line
+            raise SlowPath(self.path.name) from None
         span = 1 + text.count("\r") + text.count("\n") - text.count("\r\n")
-        if any(len(c) > csv.field_size_limit() for c in record):
-            raise SlowPath(self.path.name)
         width = len(self.header)
         blank = not any(c.strip() for c in record)
         too_many = any(c.strip() for c in record[width:] if c)
@@ -423,18 +507,349 @@ class CsvStream(RawStream):
 
 
 # ------------------------------------------------------------------------------------------------ XLSX
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.date().isoformat()  # the time part of a date is ignored
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # numeric identifier cells are read as their integer digits
-    return str(value)
+# An .xlsx is a zip of XML parts, read here with expat rather than openpyxl: the stored text of a number cell
+# is needed (openpyxl makes it a float, which loses the digits of a long identifier), every stored row must
+# come out at its place (openpyxl drops a row numbered out of order), and every second of unpacking and parsing
+# counts against TIPSTATS_MAX_XLSX_SECONDS. It is as fast as openpyxl's read-only mode on a sheet of shared
+# strings, and twice as fast on one of inline strings (as openpyxl writes them).
+XLSX_BLOCK = 1 << 16  # bytes unpacked and parsed at a time
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # Strict Open XML, which Excel writes only on request
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an .xls, or an .xlsx encrypted with a password
+XLSX_MAX_COLUMN = 16_384  # XFD, a worksheet's last column
+EXACT_DIGITS = 10 ** 15  # Excel keeps 15 significant digits: a number this large in exponent form may have lost some
+EXCEL_LAST_DAY = 2_958_466  # the date serial after 9999-12-31
+WINDOWS_EPOCH, MAC_EPOCH = date(1899, 12, 30), date(1904, 1, 1)  # day 0 of a workbook's dates (1904: date1904)
+PLAIN_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?")
+REDO = "save the workbook again from Excel or LibreOffice"
+
+
+class _Cache(dict):
+    """A function's results by argument, for the few arguments a workbook repeats (element names, column
+    letters); a hostile part's endless new ones are computed but not kept."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str):
+        value = self.function(key)
+        if len(self) < 20_000:
+            self[key] = value
+        return value
+
+
+def column_letters(index: int) -> str:
+    """The letters naming a 0-based column (0 = A)."""
+    letters = ""
+    while index >= 0:
+        index, rest = divmod(index, 26)
+        letters, index = chr(65 + rest) + letters, index - 1
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """0-based index of a column named by letters (A = 0); -1 when they name no column of a worksheet."""
+    index = 0
+    for letter in letters:
+        if not "A" <= letter <= "Z":
+            return -1
+        index = index * 26 + ord(letter) - 64
+    return index - 1 if 0 < index <= XLSX_MAX_COLUMN else -1
+
+
+COLUMNS = _Cache(column_index)
+# the local name of each element name expat reports ("namespace name"): parts are matched by local name,
+# whatever prefix or namespace a writer used
+LOCAL = _Cache(lambda name: name.rpartition(" ")[2])
+
+
+def number_text(text: str) -> tuple[str, str | None]:
+    """A number cell's stored text as the agency typed it, with the check it fails (or None). A whole number
+    written out is its exact digits however long; a fraction is a number_fraction (no identifier); a whole
+    number from 10^15 up in exponent form, as Excel or a writer holding a float writes it, may have lost
+    digits (number_inexact), as has a text that is no number."""
+    text = text.strip()
+    if not text.isascii():  # Decimal would read digits of other scripts
+        return text, "number_inexact"
+    plain = PLAIN_NUMBER.fullmatch(text)
+    if plain and (plain[2] or plain[3]):
+        whole, fraction = plain[2].lstrip("0") or "0", (plain[3] or "").rstrip("0")
+        sign = "-" if plain[1] == "-" and (whole != "0" or fraction) else ""
+        return (f"{sign}{whole}.{fraction}", "number_fraction") if fraction else (sign + whole, None)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text, "number_inexact"
+    if not number.is_finite() or abs(number.adjusted()) > 308:  # beyond what a spreadsheet can hold
+        return text, "number_inexact"
+    if number != number.to_integral_value():
+        return format(number, "f"), "number_fraction"
+    if abs(number) >= EXACT_DIGITS:
+        return text, "number_inexact"
+    return str(int(number)), None
+
+
+def serial_date_text(text: str, epoch: date) -> tuple[str, str | None]:
+    """A number cell formatted as a date: its date ISO (a time part is ignored), or date_cell_invalid."""
+    try:
+        serial = float(text)
+        if 0 <= serial < EXCEL_LAST_DAY:
+            days = int(serial)
+            if epoch == WINDOWS_EPOCH and 0 < days < 60:
+                days += 1  # Excel counts a 29 February 1900 that never was
+            return (epoch + timedelta(days=days)).isoformat(), None
+    except (ValueError, OverflowError):
+        pass
+    return text, "date_cell_invalid"
+
+
+def iso_date_text(text: str) -> tuple[str, str | None]:
+    """A date cell (t="d", ISO 8601 text): its date, or date_cell_invalid."""
+    try:
+        if len(text) == 10 or text[10:11] in ("T", " "):
+            return date.fromisoformat(text[:10]).isoformat(), None
+    except ValueError:
+        pass
+    return text, "date_cell_invalid"
+
+
+class _Package:
+    """The parts of an .xlsx, each unpacked and parsed a block at a time against TIPSTATS_MAX_XLSX_SECONDS (the
+    processor time of the thread reading it, which neither a busy machine nor the time validating rows between
+    blocks adds to).
+    Its size is bounded by what the zip's directory declares: zipfile never inflates more than a member's
+    declared size (a member that holds more fails its CRC check, and the workbook is refused as damaged)."""
+
+    def __init__(self, path: Path, limits: Limits):
+        self.name, self.limits, self.seconds = path.name, limits, 0.0
+        try:
+            self.zip = zipfile.ZipFile(path)
+            self.members = {info.filename: info for info in self.zip.infolist()}
+        except Exception:  # a damaged zip fails in many ways; all mean the same to a clerk
+            with open(path, "rb") as f:
+                magic = f.read(len(OLE_MAGIC))
+            if magic == OLE_MAGIC:
+                raise FileRefused(f"{self.name}: an old .xls workbook, or an .xlsx protected by a password: save it "
+                                  "as 'Excel Workbook (.xlsx)' without a password") from None
+            raise FileRefused(f"{self.name}: not a readable .xlsx workbook (not a zip archive): save it as "
+                              "'Excel Workbook (.xlsx)'") from None
+        unpacked = sum(info.file_size for info in self.members.values())
+        if unpacked > limits.max_bytes:
+            self.close()
+            raise FileRefused(f"{self.name}: unpacks to {mb(unpacked)}, larger than the limit of "
+                              f"{limits.max_file_mb:,} MB (TIPSTATS_MAX_FILE_MB); refused unread")
+
+    def close(self) -> None:
+        self.zip.close()
+
+    def damaged(self, part: str, what: str) -> FileRefused:
+        part = part if part.isprintable() else repr(part)
+        return FileRefused(f"{self.name}: not a readable .xlsx workbook ({part}: {what}): {REDO}")
+
+    def parse(self, part: str, start, end=None, text=None) -> Iterator[None]:
+        """Feed the part to a parser with these handlers, yielding after each block (the sheet's rows are
+        taken as they come). A part that is missing, damaged, not well-formed XML or declares a DTD (no
+        spreadsheet program writes one; entities could expand without end) refuses the workbook."""
+        info = self.members.get(part)
+        if info is None:
+            raise self.damaged(part, "missing")
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True
+        parser.StartElementHandler, parser.EndElementHandler = start, end
+        parser.CharacterDataHandler = text
+
+        def no_dtd(*_) -> None:
+            raise self.damaged(part, "declares a DTD")
+
+        parser.StartDoctypeDeclHandler = no_dtd
+        try:
+            with self.zip.open(info) as member:
+                while True:
+                    began = time.thread_time()
+                    try:
+                        block = member.read(XLSX_BLOCK)
+                    except Exception as e:  # a bad CRC, a truncated or encrypted member, a bad compression
+                        raise self.damaged(part, f"damaged ({type(e).__name__})") from None
+                    parser.Parse(block, not block)
+                    self.seconds += time.thread_time() - began
+                    if self.seconds > self.limits.max_xlsx_seconds:
+                        raise FileRefused(
+                            f"{self.name}: still being read after {self.limits.max_xlsx_seconds:,} s, the limit "
+                            "(TIPSTATS_MAX_XLSX_SECONDS); refused: split the delivery or raise the limit")
+                    if not block:
+                        return
+                    yield
+        except expat.ExpatError as e:
+            raise self.damaged(part, f"{expat.ErrorString(e.code)} at line {e.lineno}") from None
+        except (RuntimeError, NotImplementedError, zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise self.damaged(part, f"damaged ({type(e).__name__})") from None
+
+    def elements(self, part: str, wanted: set[str]) -> list[tuple[str, dict, str]]:
+        """(element name as expat gives it, attributes, parent's local name) of the wanted elements."""
+        found, parents = [], [""]
+
+        def start(name: str, attrs: dict) -> None:
+            local = LOCAL[name]
+            if local in wanted:
+                found.append((name, attrs, parents[-1]))
+            parents.append(local)
+
+        for _ in self.parse(part, start, lambda name: parents.pop()):
+            pass
+        return found
+
+    def relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        """Id → (type's last word, member name) of the part's relationships."""
+        folder, _, file = part.rpartition("/")
+        rels = f"{folder}/_rels/{file}.rels" if folder else f"_rels/{file}.rels"
+        if rels not in self.members:
+            return {}
+        found = {}
+        for _, attrs, _ in self.elements(rels, {"Relationship"}):
+            target = attrs.get("Target", "")  # relative to the part's folder, or from the package's root
+            member = posixpath.normpath(target[1:] if target.startswith("/") else posixpath.join(folder, target))
+            found[attrs.get("Id", "")] = (attrs.get("Type", "").rpartition("/")[2], member)
+        return found
+
+    def text_items(self, part: str, item: str) -> list[str]:
+        """The text of each `item` element (a shared string `si`): its `t` runs, without phonetic (rPh) ones."""
+        items, pieces, depth = [], [], {"t": 0, "rPh": 0}
+
+        def start(name: str, attrs: dict) -> None:
+            local = LOCAL[name]
+            if local in depth:
+                depth[local] += 1
+
+        def end(name: str) -> None:
+            local = LOCAL[name]
+            if local in depth:
+                depth[local] -= 1
+            elif local == item:
+                items.append("".join(pieces))
+                pieces.clear()
+
+        def text(data: str) -> None:
+            if depth["t"] and not depth["rPh"]:
+                pieces.append(data)
+
+        for _ in self.parse(part, start, end, text):
+            pass
+        return items
+
+
+class _Sheet:
+    """The expat handlers of a worksheet part: each stored <row> becomes (row number, cells or None when blank,
+    (column, check) of its cell errors) in `rows`; once `width` (the header's) is known, a row's cells beyond it
+    are kept only if filled (all that matters of them is that the row is longer than the header)."""
+
+    def __init__(self, name: str, strings: list[str], date_styles: set[str], epoch: date):
+        self.name, self.strings, self.date_styles, self.epoch = name, strings, date_styles, epoch
+        self.rows: list[tuple[int, list[str] | None, list[tuple[int, str]]]] = []
+        self.width: int | None = None
+        self.number = 0  # the last row's number
+        self.in_row = False
+        self.cells: dict[int, str] = {}
+        self.errors: list[tuple[int, str]] = []
+        self.pieces: list[str] = []
+        self.in_value = self.phonetic = 0
+        self.column = -1
+        self.kind = self.style = self.ref = ""
+
+    def start(self, name: str, attrs: dict) -> None:
+        local = LOCAL[name]
+        if local == "c":
+            if not self.in_row:
+                raise FileRefused(f"{self.name}: a cell stored outside any row, unreadable worksheet: {REDO}")
+            self.ref, self.kind, self.style = attrs.get("r"), attrs.get("t", "n"), attrs.get("s", "0")
+            column = COLUMNS[self.ref.rstrip("0123456789")] if self.ref else self.column + 1
+            if column < 0:
+                raise FileRefused(f"{self.name}: row {self.number}: a cell named {quoted(self.ref)}, which is no cell of "
+                                  f"a worksheet: {REDO}")
+            if column <= self.column:
+                raise FileRefused(f"{self.name}: row {self.number}: cell {self.where(column)} is stored twice or "
+                                  f"out of order in the sheet: {REDO}")
+            self.column = column
+            self.pieces.clear()
+        elif local == "v" or (local == "t" and self.kind == "inlineStr"):
+            self.in_value += 1
+        elif local == "rPh":
+            self.phonetic += 1
+        elif local == "row":
+            number = attrs.get("r")
+            number = int(number) if number and number.isascii() and number.isdigit() and len(number) < 12 else (
+                self.number + 1 if number is None else -1)
+            if self.in_row:
+                raise FileRefused(f"{self.name}: a row stored inside row {self.number}, unreadable worksheet: {REDO}")
+            if not 0 < number <= XLSX_MAX_ROWS:
+                raise FileRefused(f"{self.name}: a row number beyond {XLSX_MAX_ROWS:,} or no number, "
+                                  f"unreadable worksheet: {REDO}")
+            if number <= self.number:
+                what = "appears twice in the sheet" if number == self.number else \
+                    f"is stored after row {self.number} (rows out of order)"
+                raise FileRefused(f"{self.name}: row {number} {what}: {REDO}")
+            self.number, self.column, self.in_row = number, -1, True
+            self.cells, self.errors = {}, []
+
+    def end(self, name: str) -> None:
+        local = LOCAL[name]
+        if local == "c":
+            text, check = self.value("".join(self.pieces))
+            if text:
+                if len(text) > csv.field_size_limit():
+                    raise FileRefused(f"{self.name}: cell {self.where(self.column)}: longer than "
+                                      f"{csv.field_size_limit():,} characters, more than a delivery's cell may hold")
+                self.cells[self.column] = text
+            if check:
+                self.errors.append((self.column, check))
+        elif local == "v" or (local == "t" and self.kind == "inlineStr"):
+            self.in_value -= 1
+        elif local == "rPh":
+            self.phonetic -= 1
+        elif local == "row":
+            self.in_row = False
+            self.rows.append((self.number, self.record(), self.errors))
+
+    def text(self, data: str) -> None:
+        if self.in_value and not self.phonetic:
+            self.pieces.append(data)
+
+    def where(self, column: int) -> str:
+        """The cell's reference, as written or (a writer may leave it out) as its place makes it."""
+        return self.ref or f"{column_letters(column)}{self.number}"
+
+    def record(self) -> list[str] | None:
+        """The row's cells, or None when it is blank."""
+        cells = self.cells
+        if not any(text.strip() for text in cells.values()):
+            return None
+        width = self.width if self.width is not None else max(cells) + 1
+        record = [""] * width
+        for column, text in cells.items():
+            if column < width:
+                record[column] = text
+            else:
+                record.append(text)  # all that matters of it: the row is longer than the header
+        return record
+
+    def value(self, stored: str) -> tuple[str, str | None]:
+        """The cell's text as the agency typed it, and the check it fails (or None)."""
+        kind = self.kind
+        if kind in ("inlineStr", "str", "e") or not stored:
+            return stored, None
+        if kind == "s":
+            stored = stored.strip()
+            index = int(stored) if stored.isascii() and stored.isdigit() and len(stored) < 12 else -1
+            if not 0 <= index < len(self.strings):
+                raise FileRefused(f"{self.name}: cell {self.where(self.column)}: refers to a text the workbook does "
+                                  f"not hold: {REDO}")
+            return self.strings[index], None
+        if kind == "b":
+            return {"1": "true", "0": "false"}.get(stored.strip(), stored), None
+        if kind == "d":
+            return iso_date_text(stored.strip())
+        if self.style in self.date_styles:
+            return serial_date_text(stored, self.epoch)
+        return number_text(stored)
 
 
 class XlsxStream(RawStream):
@@ -442,25 +857,11 @@ class XlsxStream(RawStream):
 
     @classmethod
     def open(cls, path: Path, limits: Limits) -> "XlsxStream":
-        from openpyxl import load_workbook
-
-        sha = sha256_of(path)
-        stream = cls(path, sha, limits)
+        stream = cls(path, sha256_of(path), limits)
+        stream._package = _Package(path, limits)
+        stream._cell_errors: list[tuple[int, int, str]] = []  # (position, column, check), for chunks()
         try:
-            with zipfile.ZipFile(path) as archive:
-                unpacked = sum(info.file_size for info in archive.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-            unpacked = 0  # not a zip: openpyxl below says so in its words
-        if unpacked > limits.max_bytes:
-            raise FileRefused(f"{path.name}: unpacks to {mb(unpacked)}, larger than the limit of "
-                              f"{limits.max_file_mb:,} MB (TIPSTATS_MAX_FILE_MB); refused unread")
-        try:
-            stream._workbook = load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, EOFError) as e:
-            raise FileRefused(f"{path.name}: not a readable .xlsx workbook ({type(e).__name__})") from None
-        except Exception as e:  # a damaged package can fail in many ways; all mean the same to a clerk
-            raise FileRefused(f"{path.name}: not a readable .xlsx workbook ({type(e).__name__})") from None
-        try:
+            stream._rows = stream._sheet_rows()
             stream._read_header()
             stream._check_header()
         except BaseException:
@@ -469,61 +870,102 @@ class XlsxStream(RawStream):
         return stream
 
     def close(self) -> None:
-        workbook = getattr(self, "_workbook", None)
-        if workbook is not None:
-            workbook.close()
+        rows = getattr(self, "_rows", None)
+        if rows is not None:
+            rows.close()
+        self._package.close()
 
-    def _sheet(self):
-        sheets = self._workbook.worksheets
+    def _first_sheet(self) -> tuple[_Sheet, str]:
+        """The handlers and member name of the workbook's first sheet, which must be a visible worksheet."""
+        package, name = self._package, self.path.name
+        office = [m for kind, m in package.relationships("").values() if kind == "officeDocument"]
+        workbook = office[0] if office else "xl/workbook.xml"
+        if workbook not in package.members:
+            raise FileRefused(f"{name}: not a readable .xlsx workbook (no workbook inside the zip): save it as "
+                              "'Excel Workbook (.xlsx)'")
+        found = package.elements(workbook, {"workbook", "workbookPr", "sheet"})
+        if not found or found[0][2] or LOCAL[found[0][0]] != "workbook":
+            raise package.damaged(workbook, "no workbook")
+        if found[0][0].startswith(STRICT_NS):
+            raise FileRefused(f"{name}: a Strict Open XML workbook, which is not read: save it as "
+                              "'Excel Workbook (.xlsx)'")
+        sheets = [attrs for tag, attrs, parent in found if LOCAL[tag] == "sheet" and parent == "sheets"]
+        date1904 = any(attrs.get("date1904") in ("1", "true") for tag, attrs, _ in found if LOCAL[tag] == "workbookPr")
         if not sheets:
-            raise FileRefused(f"{self.path.name}: no worksheet")
-        sheet = sheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # a row is as wide as its cells, not as the sheet claims to be
-        return sheet
+            raise FileRefused(f"{name}: a workbook without any sheet: put the data on its first sheet")
+        first = sheets[0]
+        title = first.get("name", "")
+        relation = next((v for k, v in first.items() if LOCAL[k] == "id"), "")
+        parts = package.relationships(workbook)
+        kind, member = parts.get(relation, ("", ""))
+        if kind != "worksheet":
+            what = "a chart" if kind == "chartsheet" else "a dialog or macro sheet" if kind else "missing"
+            raise FileRefused(f"{name}: the first sheet {quoted(title)} is {what}, not a worksheet: put the data on the "
+                              "first sheet")
+        if first.get("state", "visible") != "visible":
+            raise FileRefused(f"{name}: the first sheet {quoted(title)} is hidden: unhide it, or put the data on the "
+                              "first sheet (the first sheet is the one read)")
+        related = {what: part for what, part in parts.values()}
+        strings = package.text_items(related["sharedStrings"], "si") if "sharedStrings" in related else []
+        date_styles = self._date_styles(related.get("styles"))
+        return _Sheet(name, strings, date_styles, MAC_EPOCH if date1904 else WINDOWS_EPOCH), member
+
+    def _date_styles(self, part: str | None) -> set[str]:
+        """Indexes (as written in a cell's `s`) of the cell formats that show a number as a date (a duration
+        such as [h]:mm stays a number)."""
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+        if part is None:
+            return set()
+        formats, styles = {}, []
+        for name, attrs, parent in self._package.elements(part, {"numFmt", "xf"}):
+            if LOCAL[name] == "numFmt":
+                formats[attrs.get("numFmtId")] = attrs.get("formatCode")
+            elif parent == "cellXfs":
+                styles.append(attrs.get("numFmtId", "0"))
+        dates = set()
+        for index, number_format in enumerate(styles):
+            code = formats.get(number_format)
+            if code is None and number_format.isdigit():
+                code = BUILTIN_FORMATS.get(int(number_format))
+            if is_date_format(code) and not is_timedelta_format(code):
+                dates.add(str(index))
+        return dates
+
+    def _sheet_rows(self) -> Iterator[tuple[int, list[str] | None, list[tuple[int, str]]]]:
+        sheet, member = self._first_sheet()
+        self._handlers = sheet
+        for _ in self._package.parse(member, sheet.start, sheet.end, sheet.text):
+            rows, sheet.rows = sheet.rows, []
+            yield from rows
+        yield from sheet.rows
 
     def _read_header(self) -> None:
-        rows = self._sheet_rows(self._sheet().iter_rows(values_only=True), first=1)
-        try:
-            for number, record in rows:
-                while record and not record[-1].strip():
-                    record.pop()  # formatted but empty cells to the right of the header
-                self.header, self._header_row = record, number
-                return
-        finally:
-            rows.close()
+        for number, record, _ in self._rows:
+            if record is None:
+                continue
+            while record and not record[-1].strip():
+                record.pop()  # formatted but empty cells to the right of the header
+            self.header, self._header_row = record, number
+            self._handlers.width = len(record)
+            return
         raise FileRefused(f"{self.path.name}: no header row")
 
-    def _sheet_rows(self, values: Iterator[tuple], first: int, width: int | None = None
-                    ) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cells) of the non-blank rows; with `width`, cells beyond it only if filled (all that
-        matters of them is whether the row is longer than the header)."""
-        try:
-            for number, row in enumerate(values, start=first):
-                if number > XLSX_MAX_ROWS:
-                    raise FileRefused(f"{self.path.name}: a row number beyond {XLSX_MAX_ROWS:,}, "
-                                      "unreadable worksheet")
-                if not row or row.count(None) == len(row):
-                    continue
-                if width is None or len(row) <= width:
-                    record = [cell_text(v) for v in row]
-                else:
-                    record = [cell_text(v) for v in row[:width]] + [cell_text(v) for v in row[width:] if v is not None]
-                if not any(c.strip() for c in record):
-                    continue
-                yield number, record
-        except FileRefused:
-            raise
-        except Exception as e:  # openpyxl raises many kinds on a damaged sheet; all mean the same to a clerk
-            raise FileRefused(f"{self.path.name}: unreadable worksheet ({type(e).__name__})") from None
-
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """The rows under the header, each read at most XLSX_EXTRA_COLUMNS cells wider than the header (a
-        stray cell further right is not seen), so that a damaged sheet claiming 16,384 columns costs nothing."""
-        first = self._header_row + 1
-        try:
-            values = self._sheet().iter_rows(min_row=first, max_col=len(self.header) + XLSX_EXTRA_COLUMNS,
-                                              values_only=True)
-        except Exception as e:
-            raise FileRefused(f"{self.path.name}: unreadable worksheet ({type(e).__name__})") from None
-        return self._sheet_rows(values, first, len(self.header))
+        """The non-blank rows under the header; every stored row counts against the row limit, and the cell
+        errors of each row are kept for chunks(), at the row's position."""
+        position, width = 0, len(self.header)
+        for number, record, errors in self._rows:
+            self._count_rows(1)
+            if record is None:
+                continue
+            self._cell_errors.extend((position, column, check) for column, check in errors if column < width)
+            position += 1
+            yield number, record
+
+    def chunks(self) -> Iterator[Chunk]:
+        for chunk in super().chunks():
+            end = chunk.cells.index.stop
+            taken = next((i for i, e in enumerate(self._cell_errors) if e[0] >= end), len(self._cell_errors))
+            chunk.cell_errors, self._cell_errors = self._cell_errors[:taken], self._cell_errors[taken:]
+            yield chunk

@@ -9,12 +9,14 @@ edition, with case numbers and pseudonyms, to reports/<period>/restricted/ inste
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
 import re
+import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
@@ -23,7 +25,7 @@ import pandas as pd
 import typer
 
 from contracts import SOURCES, codes
-from pipeline import charts, stats, suppress, terminal
+from pipeline import charts, faults, stats, suppress, terminal
 from pipeline.config import Config, ConfigError, Labels
 from pipeline.export import Sheet, write_csv, write_xlsx
 from pipeline.settings import SQL_DIR
@@ -521,16 +523,23 @@ def tip_summary(facts: Facts, period: Period, labels: Labels, config: Config) ->
                    suspects=plural(L, "tip.suspects", s["investigated_persons"]),
                    prosecuted=plural(L, "tip.defendants", s["prosecuted_persons"]),
                    convicted=plural(L, "tip.traffickers", s["convicted_persons"]))]
-    c, k = s["sentenced_persons"], s["below_minimum_persons"]
+    # DATA-SPEC v1.3: the range is over every convicted person's sentence, with how many had no prison term
+    convicted, c, k = s["convicted_persons"], s["sentenced_persons"], s["below_minimum_persons"]
     low, high = s["prison_months_min"], s["prison_months_max"]
     if low is not None and high is not None:
         text.append(L.text("tip.range", low=months(low), high=months(high)))
-    elif c:
+    elif convicted:
         text.append(L["tip.no_prison"])
+    if convicted:
+        text.append(L.text("tip.not_imprisoned", convicted=plural(L, "tip.traffickers", convicted),
+                           suspended=s["suspended_term_persons"], none=s["no_prison_persons"]))
     if c:
         text.append(L.text("tip.below", k=k, c=c))
     else:
         text.append(L["tip.no_sentences"])
+    on_charged = s["sentences_on_charged_version"]
+    if on_charged:
+        text.append(L.text(f"tip.charged_version.{'one' if on_charged == 1 else 'many'}", n=on_charged, c=c))
     missing = [(r.source, r.delivered + r.nil_returns, r.months) for r in facts.quality.itertuples()
                if r.source in ("investigations", "prosecutions", "judgments") and r.delivered + r.nil_returns < r.months]
     for source, delivered, total in missing:
@@ -658,7 +667,7 @@ def compare(con: duckdb.DuckDBPyConnection, previous: dict | None, current: dict
 
 # ------------------------------------------------------------------------------------------------ files
 def write(edition: Edition, advance: Callable[[], None] = lambda: None) -> list[Path]:
-    """Everything but the images: tables, workbook, page, TIP paragraph, revisions, edition record."""
+    """Everything but the images and the edition record: tables, workbook, page, TIP paragraph, revisions."""
     folder, labels = edition.folder, edition.labels
     marking = RESTRICTED if edition.restricted else None
     folder.mkdir(parents=True, exist_ok=True)
@@ -689,11 +698,54 @@ def write(edition: Edition, advance: Callable[[], None] = lambda: None) -> list[
     (folder / "report.html").write_text(page(edition), encoding="utf-8")
     written.append(folder / "report.html")
     advance()
+    return written
+
+
+def write_record(edition: Edition) -> None:
+    """The edition record, once the edition is in place: an edition cut short never becomes the previous one."""
     record = {**edition.record, "built_at": edition.built_at}
     path = editions_dir(edition.config.output, edition.period.label, edition.restricted) / f"{record['as_of']['load_id']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-    return written
+
+
+# An edition is written into a hidden folder beside its own (reports/.partial/2025 for reports/2025,
+# reports/2025/.partial/restricted for the restricted edition), then moved into place: a run cut short (killed,
+# a full disk) leaves that folder behind, which marks the edition incomplete; refresh writes it again and audit
+# reports it.
+PARTIAL = ".partial"
+
+
+def staging_folder(folder: Path) -> Path:
+    return folder.parent / PARTIAL / folder.name
+
+
+def put_in_place(staged: Path, folder: Path) -> None:
+    """A first edition arrives in one rename. A new edition of the period replaces the old one's files one by one
+    (the restricted edition and the edition records beside them are kept); the staging folder goes last."""
+    if not folder.exists():
+        staged.rename(folder)
+    else:
+        for entry in sorted(staged.iterdir()):
+            target = folder / entry.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            entry.replace(target)
+        staged.rmdir()
+    with contextlib.suppress(OSError):  # another edition of the same parent may be staged there
+        staged.parent.rmdir()
+
+
+def incomplete(output: Path) -> list[tuple[Period, bool]]:
+    """(period, restricted) of every edition a run cut short left in its staging folder."""
+    found = [(staged.name, False) for staged in output.glob(f"{PARTIAL}/*")]
+    found += [(staged.parent.parent.name, True) for staged in output.glob(f"*/{PARTIAL}/restricted")]
+    return [(Period.of_month(label) if MONTH.match(label) else Period.of_year(int(label)), restricted)
+            for label, restricted in sorted(found) if MONTH.match(label) or re.fullmatch(r"\d{4}", label)]
+
+
+def report_command(period: Period, restricted: bool) -> str:
+    return f"tipstats report --{period.kind} {period.label}{' --restricted' if restricted else ''}"
 
 
 def write_quality_files(edition: Edition) -> list[Path]:
@@ -815,16 +867,22 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
         else:
             edition = build(con, config, period, restricted)
         progress.update(task, advance=1, description=f"report {period.label}: writing tables and page")
-        written = write(edition, lambda: progress.advance(task))
-        edition.quality_files = write_quality_files(edition)
-        written += edition.quality_files
+        staged = replace(edition, folder=staging_folder(edition.folder))
+        shutil.rmtree(staged.folder, ignore_errors=True)  # what a run cut short left
+        written = write(staged, lambda: progress.advance(task))
+        faults.checkpoint("mid_report")
         computing = time.perf_counter() - started
         images = progress.add_task(f"report {period.label}: drawing charts", total=2 * len(edition.charts))
         try:
-            written += charts.export_images(edition.charts, edition.folder / "charts", config,
+            written += charts.export_images(edition.charts, staged.folder / "charts", config,
                                             lambda: progress.advance(images))
         except charts.NoBrowser as e:
             edition.images_missing = str(e)
+        put_in_place(staged.folder, edition.folder)
+        written = [edition.folder / path.relative_to(staged.folder) for path in written]
+        write_record(edition)
+        edition.quality_files = write_quality_files(edition)
+        written += edition.quality_files
     return Result(edition, written, computing, time.perf_counter() - started - computing)
 
 
@@ -866,20 +924,28 @@ def announce(result: Result) -> None:
         terminal.err.print(f"warning: {edition.images_missing}")
 
 
-def after_refresh() -> None:
-    """The reports `tipstats refresh` builds when it loaded something: the latest complete year and the
-    latest month (public editions). Off with report.on_refresh = false or TIPSTATS_REPORT_ON_REFRESH=0."""
+def after_refresh(loaded: bool = True) -> None:
+    """The reports `tipstats refresh` builds: when it loaded something the latest complete year and the latest
+    month (public editions), and always every edition a run cut short left incomplete. Off with
+    report.on_refresh = false or TIPSTATS_REPORT_ON_REFRESH=0 (an incomplete edition is then named, with the
+    command that writes it)."""
     try:
         config = Config.load()
     except ConfigError as e:
-        terminal.err.print(f"warning: no report: {e}")
+        terminal.err.print(f"warning: no report: {terminal.printable(str(e))}")
         return
+    left = incomplete(config.output)
     if not config.on_refresh:
+        for period, restricted in left:
+            terminal.err.print(f"warning: report {period.label} was left incomplete: run `{report_command(period, restricted)}`")
+        return
+    if not loaded and not left:
         return
     with terminal.warehouse("statistics") as con:
-        for period in default_periods(con):
+        todo = [(period, False) for period in default_periods(con)] if loaded else []
+        for period, restricted in todo + [edition for edition in left if edition not in todo]:
             try:
-                announce(run(config, period, False, con))
+                announce(run(config, period, restricted, con))
             except ReportError as e:  # the load is done; the report can be built again with `tipstats report`
                 terminal.err.print(f"warning: {e}")
 

@@ -19,8 +19,8 @@ from pipeline.export import neutralise
 from pipeline.settings import SQL_DIR
 
 QUERY = SQL_DIR / "queries" / "sentences.sql"
-PUBLIC_COLUMNS = ["year", "court", "offence_code", "offence_date", "law_applied", "min_months", "max_months",
-                  "prison_months", "suspended", "category", "mitigation"]
+PUBLIC_COLUMNS = ["year", "court", "offence_code", "offence_date", "law_applied", "on_charged_version",
+                  "min_months", "max_months", "prison_months", "suspended", "category", "mitigation"]
 RESTRICTED_COLUMNS = ["judgment_id", "person_key", "judge_key", "judgment_date"]
 
 

@@ -12,6 +12,13 @@ SQL_DIR = REPO / "warehouse"
 MAX_FILE_MB = 512  # TIPSTATS_MAX_FILE_MB: size of a file in MB (an .xlsx by its unpacked size)
 MAX_ROWS = 5_000_000  # TIPSTATS_MAX_ROWS: data rows of a file
 CHUNK_ROWS = 50_000  # TIPSTATS_CHUNK_ROWS: rows read and validated at a time
+# TIPSTATS_MAX_XLSX_SECONDS: processor seconds spent unpacking and parsing one .xlsx; a workbook that takes
+# longer (a zip bomb: a sheet of millions of empty elements compresses a thousandfold) is refused. A full sheet,
+# 1,048,575 rows of 11 cells, takes about 40 s
+MAX_XLSX_SECONDS = 300
+# TIPSTATS_MAX_REASONS: rows listed with their reasons per check and file; the others are counted, so that a
+# file of a million bad rows costs seconds and bounded memory, and its agency gets a list it can read
+MAX_REASONS = 1_000
 # TIPSTATS_MEMORY_MB: DuckDB's memory limit; past it, staged rows and large queries spill to disk beside
 # the warehouse, so a refresh's memory stays bounded whatever the size of the files
 MEMORY_MB = 768
@@ -40,6 +47,8 @@ class Limits:
     max_rows: int = MAX_ROWS
     chunk_rows: int = CHUNK_ROWS
     memory_mb: int = MEMORY_MB
+    max_reasons: int = MAX_REASONS
+    max_xlsx_seconds: int = MAX_XLSX_SECONDS
 
     @property
     def max_bytes(self) -> int:
@@ -52,6 +61,8 @@ class Limits:
             max_rows=_positive_int("TIPSTATS_MAX_ROWS", MAX_ROWS),
             chunk_rows=_positive_int("TIPSTATS_CHUNK_ROWS", CHUNK_ROWS),
             memory_mb=_positive_int("TIPSTATS_MEMORY_MB", MEMORY_MB),
+            max_reasons=_positive_int("TIPSTATS_MAX_REASONS", MAX_REASONS),
+            max_xlsx_seconds=_positive_int("TIPSTATS_MAX_XLSX_SECONDS", MAX_XLSX_SECONDS),
         )
 
 

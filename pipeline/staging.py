@@ -81,25 +81,38 @@ class Staging:
         else:
             self.con.execute(f"insert into {self.name} {rows}", parameters)
 
-    def duplicates(self) -> pd.DataFrame:
-        """Rows whose complete key another row of the file has too, and that the duplicate check of their own
-        chunk did not already hold back: position, line and the key columns, in file order."""
-        if not self.created:
-            return pd.DataFrame(columns=["position", "line", *self.spec.key])
+    def _duplicated(self) -> str:
+        """SQL of the rows whose complete key another row of the file has too, and that the duplicate check
+        of their own chunk did not already hold back."""
         key = ", ".join(self.spec.key)
         complete = " and ".join(f"{k} is not null" for k in self.spec.key if k in self.spec.required)
-        return self.con.execute(f"""
+        return f"""
             with keyed as (
                 select position, line, flagged, {key}, count(*) over (partition by {key}) as copies
                 from {self.name} where {complete}
             )
-            select position, line, {key} from keyed where copies > 1 and not flagged order by position
-        """).df()
+            select position, line, {key} from keyed where copies > 1 and not flagged"""
 
-    def reject(self, positions) -> None:
-        """Hold back rows found to be duplicates across chunks."""
-        rejected = arrow(pd.DataFrame({"position": pd.Series(positions, dtype="int64")}))  # noqa: F841
-        self.con.execute(f"update {self.name} set valid = false where position in (select position from rejected)")
+    def duplicates(self, limit: int) -> pd.DataFrame:
+        """The first `limit` duplicated rows (_duplicated) in file order: position, line, the key columns."""
+        if not self.created or limit <= 0:
+            return pd.DataFrame(columns=["position", "line", *self.spec.key])
+        return self.con.execute(f"{self._duplicated()} order by position limit {int(limit)}").df()
+
+    def reject_duplicates(self) -> int:
+        """Hold back every duplicated row (_duplicated); how many there were."""
+        if not self.created:
+            return 0
+        return self.con.execute(f"""update {self.name} set valid = false
+                                    where position in (select position from ({self._duplicated()}))""").fetchone()[0]
+
+    def rejected_lines(self, lines: pd.Series) -> list[int]:
+        """Those of `lines` whose row is held back."""
+        if not self.created or lines.empty:
+            return []
+        wanted = arrow(pd.DataFrame({"line": lines.astype("int64")}))  # noqa: F841 (read by name below)
+        return [line for (line,) in self.con.execute(
+            f"select line from {self.name} where not valid and line in (select line from wanted)").fetchall()]
 
     def count_valid(self) -> int:
         if not self.created:

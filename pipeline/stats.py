@@ -21,7 +21,8 @@ DIMENSIONS = ("region", "court", "office", "group", "exploitation_form", "sex", 
               "citizenship_group", "public_official")
 COUNT_FIGURES = ("investigated_cases", "investigated_persons", "prosecuted_persons", "convicted_persons",
                  "final_convictions", "acquitted_persons", "victims_identified", "child_victims")
-PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max")
+PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max",
+                  "suspended_term_persons", "no_prison_persons", "sentences_on_charged_version")
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, params: list) -> list[tuple]:
@@ -38,8 +39,7 @@ def compute(con: duckdb.DuckDBPyConnection, year: int, group: str = "all", by: s
             rows[value] = {
                 **dict.fromkeys(COUNT_FIGURES, 0),
                 "sentences": {"total": 0, **dict.fromkeys(codes.code_list("sentence_category"), 0)},
-                "sentenced_persons": 0, "below_minimum_persons": 0,
-                "prison_months_min": None, "prison_months_max": None,
+                **dict.fromkeys(PERSON_FIGURES, 0), "prison_months_min": None, "prison_months_max": None,
             }
         return rows[value]
 

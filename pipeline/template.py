@@ -34,7 +34,7 @@ FIRST_ROW, LAST_ROW = 2, 5000  # rows the formats' validations cover (a month's 
 INLINE_LIST_LIMIT = 255  # Excel's limit for an inline list ("a,b,c"); longer lists refer to the Codes sheet
 FIXED_TIME = datetime(2025, 1, 1)  # workbook created/modified, so the same contracts write the same bytes
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-SPEC_VERSION = "DATA-SPEC v1.2"
+SPEC_VERSION = "DATA-SPEC v1.3"
 BOOLEAN_LIST = ("true", "false")
 MANY_CODES = 12  # the Columns sheet spells out at most this many codes; longer lists: see the Codes sheet
 

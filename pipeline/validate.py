@@ -8,6 +8,7 @@ import queue
 import re
 import threading
 from array import array
+from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandera.pandas as pa
 
 from contracts import SOURCES, base, codes
 from contracts.base import Source
+from pipeline import rejected
 from pipeline.read import FileRefused, RawStream, SlowPath, open_file, sha256_of
 from pipeline.settings import Limits
 from pipeline.staging import Staging
@@ -75,15 +77,19 @@ class FileResult:
     def delivered(self) -> bool:
         return self.file_error is None
 
-    def refuse(self, message: str) -> "FileResult":
+    def refuse(self, message: str, max_reasons: int | None = None) -> "FileResult":
+        """Refuse the whole file: each of its rows is quarantined, the first `max_reasons` listed by line."""
         self.file_error = message
         if self.staging is not None:
             self.staging.drop()
             self.staging = None
+        cap = max_reasons or Limits.from_env().max_reasons
+        listed = self._lines[:cap]
         self.errors = pd.DataFrame({
-            "line": pd.Series(self._lines, dtype="Int64"), "column": "", "check": "file_refused",
+            "line": pd.Series(listed, dtype="Int64"), "column": "", "check": "file_refused",
             "value": "", "reason": message, "record_key": "",
         }, columns=ERROR_COLUMNS)
+        self.errors = with_unlisted(self.errors, len(self._lines) - len(listed), Counter(), cap)
         return self
 
     _lines: list[int] = field(default_factory=list, repr=False)  # kept only for a file refused whole
@@ -152,7 +158,8 @@ class _MonthPlan:
         self.found: dict[str, list[Path]] = {}
         self.ignored = []
         for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
-            source = source_of(path) if path.is_file() else None
+            # a pipe, device or socket named after a source is that source's file, refused unread
+            source = source_of(path) if not path.is_dir() else None
             if source is None:
                 self.ignored.append(shown(path.name))
             else:
@@ -170,7 +177,7 @@ def validate_file(path: Path, month: str, source: str | None = None, limits: Lim
     the duplicate-key check, which also compares the keys of different chunks in the staging table."""
     source = source or source_of(path)
     if source is None:
-        raise ValueError(f"{path.name}: not named after a source ({', '.join(SOURCES)}) as .csv or .xlsx")
+        raise ValueError(f"{shown(path.name)}: not named after a source ({', '.join(SOURCES)}) as .csv or .xlsx")
     checks = _ahead(iter([_check_file(path, month, source, limits)]))
     try:
         return _staged(checks, SOURCES[source], staging or Staging)
@@ -186,6 +193,10 @@ class _Opened:
     result: FileResult
     columns: "_ColumnPlan | None" = None
     refused_lines: array = field(default_factory=lambda: array("q"))  # a file refused by its header
+    # failures per check in the whole file, listed or not (written by the checking thread, read by the
+    # consumer once the file has ended)
+    failures: Counter = field(default_factory=Counter)
+    max_reasons: int = 0  # failures listed per check (the stream's TIPSTATS_MAX_REASONS)
 
 
 @dataclass
@@ -214,11 +225,11 @@ def _check_file(path: Path, month: str, source: str, limits: Limits | None = Non
         if stream is None:
             yield _Opened(result)
             return
-        opened = _Opened(result, _ColumnPlan(stream.header, spec, path.name))
+        opened = _Opened(result, _ColumnPlan(stream.header, spec, path.name), max_reasons=stream.limits.max_reasons)
         yield opened
         with stream:
             try:
-                yield from _checked_chunks(stream, spec, month, opened.columns, opened.refused_lines)
+                yield from _checked_chunks(stream, spec, month, opened)
             except SlowPath:  # the Arrow reader cannot take this file: read it again row by row
                 yield _Ended(again=True)
                 continue
@@ -230,32 +241,83 @@ def _check_file(path: Path, month: str, source: str, limits: Limits | None = Non
     raise AssertionError("the row-by-row reader never raises SlowPath")
 
 
-def _checked_chunks(stream: RawStream, spec: Source, month: str, columns: "_ColumnPlan",
-                    refused_lines: array) -> Iterator[_CheckedChunk]:
-    """Each chunk of the stream through the contracts, with its described errors and warnings."""
+def _checked_chunks(stream: RawStream, spec: Source, month: str, opened: _Opened) -> Iterator[_CheckedChunk]:
+    """Each chunk of the stream through the contracts, with its described errors and warnings: every
+    failure decides whether its row is valid, but only the first `max_reasons` of each check in the file are
+    described (the rest are counted in opened.failures), so that a file of a million bad rows costs
+    seconds and bounded memory."""
     decimal_comma = stream.delimiter == ";"
+    columns, warned, max_reasons = opened.columns, Counter(), opened.max_reasons
     for chunk in stream.chunks():
         columns.see(chunk.cells)
         if columns.error:  # a refused file is still read to the end: its rows are counted as quarantined
-            refused_lines.extend(chunk.lines)
+            opened.refused_lines.extend(chunk.lines)
             yield _CheckedChunk(len(chunk.lines))
             continue
         text = columns.text(chunk.cells)
         normal = base.normalise(text, spec)
         errors, typed, checked = contract_stages(normal, spec, month, decimal_comma)
+        errors = _with_cell_errors(errors, chunk.cell_errors, columns, spec, text.index)
         too_many = pd.DataFrame({"index": chunk.too_many_cells, "column": "", "check": "field_count"})
         errors = _drop_non_key_errors_of_withdrawals(errors, typed, spec)
         too_many = _drop_non_key_errors_of_withdrawals(too_many, typed, spec)
         chunk_lines = pd.Series(chunk.lines, index=text.index, dtype="int64")
         valid = ~typed.index.isin(errors["index"]) & ~typed.index.isin(too_many["index"])
         flagged = typed.index.isin(errors.loc[errors["check"] == "duplicate_key", "index"])
+        warnings = unknown_articles(typed.loc[valid].assign(line=chunk_lines[valid]), spec)
         yield _CheckedChunk(
             len(chunk.lines),
             staged=(checked, chunk_lines, pd.Series(valid), pd.Series(flagged)),
-            errors=_described(errors, text, normal, spec, chunk_lines),
-            field_count_errors=_described(too_many, text, normal, spec, chunk_lines),
-            warnings=unknown_articles(typed.loc[valid].assign(line=chunk_lines[valid]), spec),
+            errors=_described(_listed(errors, opened.failures, max_reasons), text, normal, spec, chunk_lines),
+            field_count_errors=_described(_listed(too_many, opened.failures, max_reasons), text, normal, spec,
+                                          chunk_lines),
+            warnings=_listed(warnings, warned, max_reasons),
         )
+
+
+def _listed(failures: pd.DataFrame, counted: Counter, cap: int) -> pd.DataFrame:
+    """The failures (in row order) still to be listed: the first `cap` of each check in the file, counting
+    those of earlier chunks in `counted`, which is then brought up to date with all of these."""
+    if failures.empty:
+        return failures
+    checks = failures["check"]
+    before = checks.map(lambda c: counted[c])
+    keep = (checks.groupby(checks).cumcount() + before) < cap
+    counted.update(checks.value_counts().to_dict())
+    return failures[keep.to_numpy()].reset_index(drop=True)
+
+
+def with_unlisted(errors: pd.DataFrame, unlisted: int, failures: Counter, cap: int) -> pd.DataFrame:
+    """The file's listed errors and, when some rejected rows are not listed, one row that counts them
+    (check `unlisted`, the number in column `unlisted`), so that the quarantine still accounts for every row."""
+    if unlisted <= 0:
+        return errors
+    over = [f"{check} {n - cap:,} more" for check, n in sorted(failures.items()) if n > cap]
+    reason = (f"{unlisted:,} more rejected rows are not listed: only the first {cap:,} rows failing each check "
+              "are (TIPSTATS_MAX_REASONS)" + (f"; {', '.join(over)}" if over else "")
+              + ". Correct the rows listed, look for the same mistake in the others, and send the file again")
+    row = pd.DataFrame({"line": pd.array([None], dtype="Int64"), "column": "", "check": "unlisted", "value": "",
+                        "reason": reason, "record_key": "", "unlisted": unlisted})
+    return pd.concat([errors.assign(unlisted=pd.array([None] * len(errors), dtype="Int64")), row],
+                     ignore_index=True)
+
+
+def _with_cell_errors(errors: pd.DataFrame, cells: list[tuple[int, int, str]], columns: "_ColumnPlan",
+                      spec: Source, index: pd.Index) -> pd.DataFrame:
+    """The reader's own cell findings (XLSX number and date cells) added to the contract's failures, for the
+    columns the contract reads; a number with a fraction is a failure in an identifier column only."""
+    kinds = {c.name: c.kind for c in spec.columns}
+    found = [(position, columns.names[i], check) for position, i, check in cells
+             if columns.names[i] in kinds and position in index
+             and (check != "number_fraction" or kinds[columns.names[i]] in ("id", "person"))]
+    if not found:
+        return errors
+    added = pd.DataFrame(found, columns=["index", "column", "check"])
+    # the reader's finding names the cell's defect better than a pattern its text then fails
+    cells = pd.MultiIndex.from_frame(added[["index", "column"]])
+    kept = errors[~pd.MultiIndex.from_frame(errors[["index", "column"]]).isin(cells)]
+    merged = pd.concat([kept, added], ignore_index=True).drop_duplicates(["index", "column", "check"])
+    return merged.sort_values(["index", "column"], kind="stable").reset_index(drop=True)
 
 
 def _ahead(files: Iterator[Iterator], depth: int = 4) -> Generator:
@@ -352,17 +414,22 @@ def _finished(result: FileResult, spec: Source, opened: _Opened, gathered: _Gath
         result.dropped_columns, result.missing_columns = columns.dropped, columns.missing
         result.extra_columns = columns.extra()
     result.rows_read, result._lines = gathered.rows, opened.refused_lines
+    cap = opened.max_reasons
     if columns.error:
-        return result.refuse(columns.error)
+        return result.refuse(columns.error, cap)
     contract_errors, field_count_errors, warnings = (
         gathered.contract_errors, gathered.field_count_errors, gathered.warnings)
     across = False
     if gathered.chunks > 1:  # keys sent again in another chunk: all copies are held back, as within one
-        duplicates = _duplicates_across_chunks(result.staging.duplicates(), spec)
-        if len(duplicates):
-            result.staging.reject(duplicates["_index"])
+        already = opened.failures["duplicate_key"]
+        duplicates = _duplicates_across_chunks(result.staging.duplicates(max(cap - already, 0)), spec)
+        found = result.staging.reject_duplicates()
+        if found:
+            opened.failures["duplicate_key"] += found
             contract_errors.append(duplicates)
-            warnings = [w[~w["line"].isin(duplicates["line"])] for w in warnings]
+            warned = pd.concat([w["line"] for w in warnings]) if warnings else pd.Series(dtype="int64")
+            now_rejected = result.staging.rejected_lines(warned)
+            warnings = [w[~w["line"].isin(now_rejected)] for w in warnings]
             across = True
     contract_errors = [e for e in contract_errors if len(e)]
     field_count_errors = [e for e in field_count_errors if len(e)]
@@ -375,6 +442,10 @@ def _finished(result: FileResult, spec: Source, opened: _Opened, gathered: _Gath
     warnings = [w for w in warnings if len(w)]
     if warnings:
         result.warnings = pd.concat(warnings, ignore_index=True)
+    rejected.apply(result, spec)  # values holding an identifier of the file: known only now, at its end
+    result._rejected = result.rows_read - result.staging.count_valid()
+    listed = result.errors["line"].nunique()
+    result.errors = with_unlisted(result.errors, result._rejected - listed, opened.failures, cap)
     return result
 
 
@@ -433,8 +504,10 @@ def _count_into(result: FileResult) -> None:
 
 
 def shown(name: str) -> str:
-    """A header or file name as it may be printed: quoted with escapes if it holds control characters (a
-    terminal would act on them)."""
+    """A header or file name as it may be printed: masked by the rule for rejected values (it can hold an
+    identifier too), else quoted with escapes if it holds control characters (a terminal would act on them)."""
+    if rejected.breaks(name):
+        return rejected.masked(name)
     return name if name.isprintable() else repr(name)
 
 
@@ -453,8 +526,9 @@ class _ColumnPlan:
             if name == "":
                 continue
             if name in seen and name not in pii:
+                said = [rejected.said(rejected.shown(h)) for h in (name, seen[name], original)]
                 self.error = self.refused_early = (
-                    f"{file_name}: column {name!r} appears twice (headers {seen[name]!r} and {original!r})")
+                    f"{file_name}: column {said[0]} appears twice (headers {said[1]} and {said[2]})")
                 return
             seen[name] = original
         self.dropped = sorted({n for n in self.names if n in pii})
@@ -565,13 +639,18 @@ def _drop_non_key_errors_of_withdrawals(errors: pd.DataFrame, typed: pd.DataFram
 
 
 def mask(column: str, value: str, spec: Source) -> str:
-    return MASK if column in spec.person_columns and value != "" else value
+    """A rejected value as it may be stored and shown: person identifiers as `***`, every other value by the
+    rule for rejected values (pipeline/rejected.py; its part (a) is applied once the whole file is read)."""
+    if column in spec.person_columns:
+        return MASK if value != "" else value
+    return rejected.shown(value)
 
 
 def record_key(normal: pd.DataFrame, spec: Source) -> pd.Series:
     """The record's key as a clerk finds it in the file, person identifiers masked."""
     parts = [
-        (f"{c}=" + (pd.Series(MASK, index=normal.index) if c in spec.person_columns else normal[c]))
+        (f"{c}=" + (pd.Series(MASK, index=normal.index) if c in spec.person_columns
+                    else normal[c].map(rejected.shown).astype("str")))
         for c in spec.key
     ]
     out = parts[0]
@@ -582,7 +661,7 @@ def record_key(normal: pd.DataFrame, spec: Source) -> pd.Series:
 
 def reason(check: str, column: str, value: str, spec: Source) -> str:
     col = spec.by_name.get(column)
-    shown = f"{column} {value!r}" if column and value != "" else (column or "row")
+    shown = rejected.quoted(column, value) if column and value != "" else (column or "row")
     if check == "code_list" and col is not None and len(col.codes) <= 12:
         return f"{shown}: not in the code list ({', '.join(col.codes)})"
     if check == "duplicate_key":
@@ -624,10 +703,11 @@ def unknown_articles(valid: pd.DataFrame, spec: Source) -> pd.DataFrame:
     distinct = offences.dropna().unique()
     unknown = [c for c in distinct if tuple(c.split(".")[:2]) not in listed]
     hits = valid.loc[offences.isin(unknown)]
+    values = hits["offence_code"].map(rejected.shown).astype("str")
     return pd.DataFrame({
         "line": hits["line"], "column": "offence_code", "check": "unknown_article",
-        "value": hits["offence_code"],
-        "reason": "offence_code " + hits["offence_code"].map(repr)
+        "value": values,
+        "reason": values.map(lambda v: rejected.quoted("offence_code", v)).astype("str")
         + ": article not in the statute table; counted as group 'other' with its range unknown",
         "record_key": "",
     }, columns=ERROR_COLUMNS).reset_index(drop=True)

@@ -4,7 +4,7 @@ warehouse.
 Every test gets its own raw/, warehouse and reports/ under tmp_path and a fixed test key; HOME and
 XDG_CONFIG_HOME point into tmp_path too, so no test can read or create the user's key file.
 
-Deliveries follow DATA-SPEC v1.2. One valid row per source is defined below (INV, PROS, JUD, VIC); a test
+Deliveries follow DATA-SPEC v1.3. One valid row per source is defined below (INV, PROS, JUD, VIC); a test
 changes what it is about with `{**INV, "sex": "Q"}`.
 """
 from __future__ import annotations

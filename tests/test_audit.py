@@ -29,7 +29,8 @@ NAMES = {"Emri": "Agimzana", "Mbiemri": "Berishova", "Full Name": "Agimzana  Ber
 SHORT_JUDGE, SHORT_NUMBER, SHORT_NAME, WORD_NAME = "K9", "4711", "Ana", "Mark"
 CLEAR = [PERSON, "PID7734-QX", "pid7734-qx", VICTIM, JUDGE, "1187339021", "Agimzana", "Berishova", "15.03.1979",
          "1979-03-15", "Tereza 17"]
-CHECKS = ("identifier", "key", "masking", "public", "load_log", "marts", "quality")
+CHECKS = ("identifier", "identifier (database file)", "key", "masking", "public", "load_log", "marts", "quality",
+          "reports")
 
 
 def deliver(env: Env) -> None:
@@ -275,7 +276,7 @@ def test_weak_values_in_identifier_bearing_warehouse_cells_are_found(loaded, cli
     tamper(loaded,
            "create table notes (person_id varchar, note varchar, tags varchar[])",
            "insert into notes values ('4711', 'see K9', ['k9']), (' Ana ', 'Mark', ['x'])",
-           """insert into quarantine values (1, '2024-01', 'victims', '2024-01/victims.csv', 3, 'jmbg', 'required',
+           """insert into quarantine (load_id, month, source, file, line, "column", "check", value, reason, record_key) values (1, '2024-01', 'victims', '2024-01/victims.csv', 3, 'jmbg', 'required',
               '4711', 'r', 'case_id=PR-09/2024 victim_id=*** judge_id=k9')""",
            "insert into warnings values (1, '2024-01', null, 'x', null, 'emri', 'note', 'Mark', 'r')")
     result = cli("audit")
@@ -414,7 +415,7 @@ def test_a_short_key_is_a_finding(loaded, cli, monkeypatch):
 
 # -------------------------------------------------------------------------------------------------- masking
 def test_an_unmasked_identifier_in_the_quarantine_is_found(loaded, cli):
-    tamper(loaded, """insert into quarantine values (1, '2024-01', 'investigations', '2024-01/investigations.csv',
+    tamper(loaded, """insert into quarantine (load_id, month, source, file, line, "column", "check", value, reason, record_key) values (1, '2024-01', 'investigations', '2024-01/investigations.csv',
                       3, 'person_id', 'required', 'Z9', 'r', 'case_id=PR-01/2024 person_id=Z9 offence_code=X')""")
     result = cli("audit")
     assert findings(result) == [

@@ -184,4 +184,5 @@ def test_a_reload_killed_mid_load_leaves_the_month_as_it_was(env, cli, no_report
 
 
 def test_the_kill_points_are_the_ones_documented():
-    assert faults.POINTS == ("after_lock", "after_read", "mid_load", "mid_rebuild", "before_commit", "after_commit")
+    assert faults.POINTS == ("after_lock", "after_read", "mid_load", "mid_rebuild", "before_commit", "commit",
+                             "after_commit", "mid_report")

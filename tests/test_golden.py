@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "2025.csv"
 YEAR = 2025
 GROUPS = {"all": ["trafficking", "related"], "trafficking": ["trafficking"]}
-PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max")
+PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max",
+                  "suspended_term_persons", "no_prison_persons", "sentences_on_charged_version")
 
 # (figure, group, dimension) → the reason the warehouse disagrees with DATA-SPEC (xfail, strict)
 KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
@@ -122,13 +123,15 @@ def from_marts(con, figure: str, group: str, dimension: str) -> dict[str, float 
                  and (? = 'total' or category = ?)""", [YEAR, groups, category, category]).fetchone()
         return as_numbers({"all": n})
     if figure in PERSON_FIGURES:
-        c, k, x, y = con.execute(
+        values = con.execute(
             """select count(*) filter (where known_minimum), count(*) filter (where below_minimum),
-                      min(imposed_months) filter (where known_minimum), max(imposed_months) filter (where known_minimum)
+                      min(imposed_months), max(imposed_months),
+                      count(*) filter (where category = 'suspended'), count(*) filter (where category = 'no_prison'),
+                      count(*) filter (where known_minimum and on_charged_version)
                from mart_person_sentences
                where basis = 'first' and year = ? and "group" in (select unnest(?::varchar[]))""",
             [YEAR, groups]).fetchone()
-        return as_numbers({"all": dict(zip(PERSON_FIGURES, (c, k, x, y)))[figure]})
+        return as_numbers({"all": dict(zip(PERSON_FIGURES, values))[figure]})
     if figure == "child_victims":  # not a mart_counts figure: the victims units whose age_group is child
         column = "'all'" if dimension == "total" else dimension
         rows = con.execute(

@@ -211,11 +211,17 @@ def test_tip_paragraph_numbers_equal_stats_json(sample):
     assert m, text
     assert [int(g) for g in m.groups()] == [YEAR, s["investigated_cases"], s["investigated_persons"],
                                             s["prosecuted_persons"], s["convicted_persons"]]
-    m = re.search(r"Sentences ranged from ([\d.]+) to ([\d.]+) months' imprisonment; (\d+) of the (\d+) sentences "
-                  r"were below the statutory minimum\.", text)
+    m = re.search(r"Sentences ranged from ([\d.]+) to ([\d.]+) months' imprisonment; (\d+) of the (\d+) traffickers? "
+                  r"received a suspended term and (\d+) no imprisonment; (\d+) of the (\d+) sentences were below the "
+                  r"statutory minimum\.", text)
     assert m, text
-    assert [float(m[1]), float(m[2]), int(m[3]), int(m[4])] == [
-        s["prison_months_min"], s["prison_months_max"], s["below_minimum_persons"], s["sentenced_persons"]]
+    assert [float(m[1]), float(m[2]), *map(int, m.groups()[2:])] == [
+        s["prison_months_min"], s["prison_months_max"], s["suspended_term_persons"], s["convicted_persons"],
+        s["no_prison_persons"], s["below_minimum_persons"], s["sentenced_persons"]]
+    m = re.search(r" (\d+) of these (\d+) sentences, whose offence date is not recorded, were placed against the "
+                  r"range of the law version the charge was brought under\.", text)
+    assert m, text
+    assert [int(m[1]), int(m[2])] == [s["sentences_on_charged_version"], s["sentenced_persons"]]
     headline = {r[0]: r for r in read_csv(sample["folder"] / "tables" / "headline.csv")}
     assert headline["convicted_persons"][2] == str(s["convicted_persons"])
 

@@ -102,8 +102,10 @@ def test_regenerating_gives_the_committed_files_byte_for_byte(regenerated):
 
 
 def test_every_row_level_check_is_injected(manifest):
+    """Every check of a row's content; not those of XLSX number and date cells (stage `xlsx`): the sample's
+    defects are written into CSV rows."""
     with open(ROOT / "contracts" / "checks.csv", encoding="utf-8") as f:
-        checks = {row["check"] for row in csv.DictReader(f)} - {"file_refused"}
+        checks = {row["check"] for row in csv.DictReader(f) if row["stage"] != "xlsx"} - {"file_refused"}
     assert checks - {row["check"] for row in manifest} == set()
 
 

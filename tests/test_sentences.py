@@ -16,7 +16,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import csv_text, isolate, querier, write_file
+from conftest import JUD, csv_text, isolate, querier, write_file
 from pipeline import load
 from pipeline.sentences import register
 from pipeline.settings import Settings
@@ -146,11 +146,19 @@ def test_range_unknown_says_why(query):
     listed_article = query("select range_unknown_reason from int_offences where offence_code = 'CCRK2019.165.9'")
     assert listed_article[0][0]  # the lookup's own reason, passed on
     assert rows == [
-        ("J-NODATE", TRAFFICKING, None, None, None, "no offence date"),
         ("J-SUSPTIE", "CCRK2019.999", None, None, None, "article not in the statute table"),
         ("J-UNLISTED", "CCRK2019.999", None, None, None, "article not in the statute table"),
         ("K-UNKNOWN", "CCRK2019.165.9", None, None, None, listed_article[0][0]),
     ]
+
+
+def test_without_offence_date_the_charged_version_applies(query):
+    """DATA-SPEC v1.3: no offence date → the range of the provision the code names, and the row says so."""
+    rows = query("""select judgment_id, instance, statute_id, min_months, max_months, range_source, on_charged_version,
+                           versions_in_force, other_version_applied, range_unknown_reason
+                    from int_applicable_ranges where on_charged_version or offence_date is null""")
+    assert rows == [("J-NODATE", "first", TRAFFICKING, 60, 144, "charged_version", True, 1, False, None)]
+    assert query("select count(*) from int_applicable_ranges where range_unknown_reason = 'no offence date'") == [(0,)]
 
 
 def test_appeal_row_inherits_the_offence_date_for_its_range(query):
@@ -202,7 +210,7 @@ def test_every_category_the_first_that_applies(query):
         ("J-AT-MIN", c19, 60, 144, 60, False, "within_range", 7, 0, 1.0, False),
         ("J-CONFIRM", c19, 60, 144, 40, False, "below_minimum_with_ground", 4, -20, 0.6667, True),
         ("J-MITIG", c19, 60, 144, 36, False, "below_minimum_with_ground", 4, -24, 0.6, True),  # mitigation
-        ("J-NODATE", None, None, None, 60, False, "range_unknown", 3, None, None, False),
+        ("J-NODATE", c19, 60, 144, 60, False, "within_range", 7, 0, 1.0, False),  # on the charged version
         ("J-NOGROUND", c19, 60, 144, 36, False, "below_minimum_no_ground", 5, -24, 0.6, True),
         ("J-NOPRISON", c19, 60, 144, 0, False, "no_prison", 1, -60, 0.0, True),  # before its mitigation
         ("J-OLD", c19, 60, 144, 24, False, "below_minimum_no_ground", 5, -36, 0.4, True),
@@ -290,13 +298,70 @@ def test_final_person_counts_at_the_earliest_final_convicting_row(query):
 def test_k_of_the_c_and_the_range(query):
     rows = query("""select count(*) filter (where known_minimum) as c,
                            count(*) filter (where below_minimum) as k,
-                           min(imposed_months) filter (where known_minimum) as x,
-                           max(imposed_months) filter (where known_minimum) as y
+                           min(imposed_months) as x, max(imposed_months) as y,
+                           count(*) filter (where category = 'suspended') as suspended,
+                           count(*) filter (where category = 'no_prison') as no_prison
                     from mart_person_sentences
                     where basis = 'first' and year = 2022 and "group" in ('trafficking', 'related')""")
-    # 9 persons; K-UNKNOWN (90 months, range unknown) is outside C and outside X–Y;
-    # K-NONE (no prison) and K-SUSP (suspended) are below the minimum; K-72 is within the range
-    assert rows == [(8, 7, 12, 72)]
+    # 9 persons; K-UNKNOWN (90 months, range unknown) is outside C but inside X–Y (DATA-SPEC v1.3: all persons);
+    # K-NONE (no prison) and K-SUSP (suspended) are below the minimum and outside X–Y; K-72 is within the range
+    assert rows == [(8, 7, 12, 90, 1, 1)]
+
+
+def test_charged_version_and_the_range_over_all_convicted_persons(env, refresh, cli):
+    """DATA-SPEC v1.3, two changed rules, on four convicted traffickers of 2024: a charge without offence date is
+    placed on the version it names (CCRK2012.171.1, 60–144, although CCRK2019.165.1 was in force when judged)
+    and counted; X–Y take every convicted person's unsuspended term, the one whose minimum is unknown too,
+    and the suspended term and the fine alone are counted instead."""
+    def person(n: int, **changes) -> dict:
+        return {**JUD, "judgment_id": f"P-PR-{n}/2024", "person_id": f"90000000{n}", "prosecution_id": "",
+                "fine_eur": "", **changes}
+
+    env.deliver("2024-01", judgments=[
+        person(1, offence_code="CCRK2012.171.1", offence_date="", prison_months="36"),
+        person(2, prison_months="24", suspended="true"),
+        person(3, prison_months="0", fine_eur="5000"),
+        person(4, offence_code="CCRK2019.165.9", prison_months="90"),  # paragraph not listed: range unknown
+    ])
+    refresh()
+    query = querier(env.warehouse)  # this module's own `query` reads the module's warehouse
+    assert query("""select judgment_id, law_applied, min_months, max_months, category, on_charged_version
+                    from mart_sentences where basis = 'first' order by judgment_id""") == [
+        ("P-PR-1/2024", "CCRK2012.171.1", 60, 144, "below_minimum_no_ground", True),
+        ("P-PR-2/2024", "CCRK2019.165.1", 60, 144, "suspended", False),
+        ("P-PR-3/2024", "CCRK2019.165.1", 60, 144, "no_prison", False),
+        ("P-PR-4/2024", None, None, None, "range_unknown", False),
+    ]
+    assert query("""select bin, n, on_charged_version from mart_sentence_histogram
+                    where basis = 'first' and "group" = 'trafficking' and n > 0 order by sort_order""") == [
+        ("no prison", 1, 0), ("suspended", 1, 0), ("0.5–0.75", 1, 1), ("minimum unknown", 1, 0)]
+
+    result = cli("stats", "--year", "2024", "--group", "trafficking", "--json")
+    assert result.exit_code == 0, result.stderr
+    s = json.loads(result.stdout)
+    assert {k: s[k] for k in ("convicted_persons", "sentenced_persons", "below_minimum_persons", "prison_months_min",
+                              "prison_months_max", "suspended_term_persons", "no_prison_persons",
+                              "sentences_on_charged_version")} == {
+        "convicted_persons": 4, "sentenced_persons": 3, "below_minimum_persons": 3, "prison_months_min": 36,
+        "prison_months_max": 90, "suspended_term_persons": 1, "no_prison_persons": 1,
+        "sentences_on_charged_version": 1}
+    result = cli("sentences", "--year", "2024", "--format", "json")
+    assert [(r["offence_code"], r["on_charged_version"]) for r in json.loads(result.stdout)] == [
+        ("CCRK2012.171.1", True), ("CCRK2019.165.1", False), ("CCRK2019.165.1", False), ("CCRK2019.165.9", False)]
+
+    from pipeline import report
+    from pipeline.config import Config, Labels
+
+    period = report.Period.of_year(2024)
+    con = load.connect(env.warehouse, read_only=True)
+    try:
+        text = report.tip_summary(report.gather(con, period), period, Labels.of("en"), Config())
+    finally:
+        con.close()
+    assert ("Sentences ranged from 36 to 90 months' imprisonment; 1 of the 4 traffickers received a suspended term "
+            "and 1 no imprisonment; 3 of the 3 sentences were below the statutory minimum. 1 of these 3 sentences, "
+            "whose offence date is not recorded, was placed against the range of the law version the charge was "
+            "brought under.") in text
 
 
 # ------------------------------------------------------------------------------------ distribution, histogram
@@ -371,11 +436,11 @@ def test_cli_restricted_shows_case_numbers(run):
     public = run("--format", "csv")
     restricted = run("--format", "csv", "--restricted")
     assert public.exit_code == restricted.exit_code == 0
-    assert public.stdout.splitlines()[0] == ("year,court,offence_code,offence_date,law_applied,min_months,"
-                                              "max_months,prison_months,suspended,category,mitigation")
+    assert public.stdout.splitlines()[0] == ("year,court,offence_code,offence_date,law_applied,on_charged_version,"
+                                              "min_months,max_months,prison_months,suspended,category,mitigation")
     assert restricted.stdout.splitlines()[0] == (
         "year,court,judgment_id,person_key,judge_key,offence_code,offence_date,judgment_date,law_applied,"
-        "min_months,max_months,prison_months,suspended,category,mitigation")
+        "on_charged_version,min_months,max_months,prison_months,suspended,category,mitigation")
     assert "J-NOGROUND" in restricted.stdout and "J-NOGROUND" not in public.stdout
 
 
@@ -384,8 +449,8 @@ def test_cli_below_minimum_json(run):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert {tuple(sorted(r)) for r in rows} == {tuple(sorted(
-        ["year", "court", "offence_code", "offence_date", "law_applied", "min_months", "max_months",
-         "prison_months", "suspended", "category", "mitigation"]))}
+        ["year", "court", "offence_code", "offence_date", "law_applied", "on_charged_version", "min_months",
+         "max_months", "prison_months", "suspended", "category", "mitigation"]))}
     assert [(r["court"], r["prison_months"], r["suspended"], r["category"]) for r in rows] == [
         ("GJ", 15, False, "below_minimum_no_ground"),
         ("PR", 12, False, "below_minimum_no_ground"),

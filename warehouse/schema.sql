@@ -58,6 +58,8 @@ create table if not exists quarantine (
     reason varchar not null,
     record_key varchar not null  -- the key as in the file, person identifiers masked
 );
+-- set on a file's one `unlisted` row only: its rejected rows not listed (TIPSTATS_MAX_REASONS per check)
+alter table quarantine add column if not exists unlisted integer;
 
 -- Accepted rows worth a look: articles not in the statute table, references to unknown earlier stages,
 -- files in a month folder that are not a delivery.

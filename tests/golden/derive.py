@@ -1,6 +1,6 @@
 """Independent derivation of the golden figures for the sample year 2025 (tests/golden/2025.csv).
 
-The figures are derived here in plain pandas from the committed deliveries in raw/, following DATA-SPEC v1.2
+The figures are derived here in plain pandas from the committed deliveries in raw/, following DATA-SPEC v1.3
 section 1 (Corrections) and section 4 (Counting rules) directly. Nothing here reads the warehouse or any SQL
 file of warehouse/: the only shared code is `pipeline.validate.validate_month`, whose accepted rows
 (`FileResult.valid`: typed, person identifiers normalised, still in clear) are the accepted input. A row
@@ -109,20 +109,23 @@ def lookup(code: str, table: pd.DataFrame) -> dict:
 
 
 def applicable_range(code: str, offence_date, judgment_date, table: pd.DataFrame) -> tuple:
-    """DATA-SPEC 4, Law in force: the most lenient version of the same offence_key in force at any time
-    from offence_date to judgment_date (lowest minimum, then lowest maximum). Unknown (None, None) without
-    an offence_date or without a range from the lookup."""
+    """DATA-SPEC 4, Law in force → (min, max, on the charged version): the most lenient version of the same
+    offence_key in force at any time from offence_date to judgment_date (lowest minimum, then lowest
+    maximum). Without an offence_date the range of the provision the code itself names (v1.3), marked as
+    judged on the charged version. Unknown (None, None) without a range from the lookup."""
     look = lookup(code, table)
-    if pd.isna(offence_date) or look["min"] is None:
-        return None, None
+    if look["min"] is None:
+        return None, None, False
+    if pd.isna(offence_date):
+        return look["min"], look["max"], True
     versions = table[table["offence_key"] == look["offence_key"]] if look["offence_key"] else look["rows"]
     in_force = versions[(versions["valid_from"] <= judgment_date)
                         & (versions["valid_to"].isna() | (versions["valid_to"] >= offence_date))]
     if in_force.empty:
-        return None, None
+        return None, None, False
     best = in_force.sort_values(["min_months", "max_months"], na_position="last").iloc[0]
     return (None if pd.isna(best["min_months"]) else float(best["min_months"]),
-            None if pd.isna(best["max_months"]) else float(best["max_months"]))
+            None if pd.isna(best["max_months"]) else float(best["max_months"]), False)
 
 
 def category(prison, suspended, mitigation, plea, lo, hi) -> str:
@@ -206,6 +209,7 @@ def derive() -> tuple[list[dict], dict[str, pd.DataFrame]]:
               for c, od, jd in zip(s["offence_code"], s["offence_date"], s["judgment_date"])]
     s["min"] = [r[0] for r in ranges]
     s["max"] = [r[1] for r in ranges]
+    s["on_charged"] = [r[2] for r in ranges]
     s["group"] = s["group_rank"].map(GROUP_OF_RANK)
     s["category"] = [category(pm, boolean(su), mi, boolean(pl), lo, hi) for pm, su, mi, pl, lo, hi in zip(
         s["prison_months"], s["suspended"], s["mitigation"], s["plea_agreement"], s["min"], s["max"])]
@@ -226,7 +230,8 @@ def derive() -> tuple[list[dict], dict[str, pd.DataFrame]]:
         persons.append({"judgment_id": j, "person_id": person, "group_rank": top,
                         "known_minimum": pick["min"] is not None and not pd.isna(pick["min"]),
                         "category": pick["category"], "prison_months": pick["prison_months"],
-                        "suspended": bool(pick["susp"]), "offence_code": pick["offence_code"]})
+                        "suspended": bool(pick["susp"]), "offence_code": pick["offence_code"],
+                        "on_charged": bool(pick["on_charged"])})
     ps = pd.DataFrame(persons).merge(units["convicted_persons"][["judgment_id", "person_id", "date"]],
                                      on=["judgment_id", "person_id"])
     units["person_sentences"] = ps
@@ -272,21 +277,28 @@ def figures(units: dict[str, pd.DataFrame]) -> list[dict]:
         for cat in CATEGORIES:
             add(f"sentences.{cat}", group, int((s["category"] == cat).sum()),
                 f"first-instance convicted charges of {YEAR} (own group) in category {cat} "
-                "(law in force: most lenient version in force from offence_date to judgment_date)")
+                "(law in force: most lenient version in force from offence_date to judgment_date; "
+                "without offence_date the version the code names)")
         add("sentences.total", group, len(s), f"all first-instance convicted charges of {YEAR} (own group)")
-        # C, K, X, Y over the persons counted in convicted_persons of the year
+        # C, K over the persons counted in convicted_persons of the year; X, Y over all of them (v1.3)
         ps = in_year(units["person_sentences"])
         ps = ps[ps["group_rank"].isin(ranks)]
         known = ps[ps["known_minimum"]]
-        imposed = known[(known["prison_months"].fillna(0) > 0) & ~known["suspended"]]["prison_months"]
+        imposed = ps[(ps["prison_months"].fillna(0) > 0) & ~ps["suspended"]]["prison_months"]
         add("sentenced_persons", group, len(known),
             "C: convicted persons of the year whose sentence (chosen charge) has a known statutory minimum")
         add("below_minimum_persons", group, int(known["category"].isin(BELOW).sum()),
             "K: of C, persons whose sentence is no_prison, suspended or below_minimum_*")
         add("prison_months_min", group, None if imposed.empty else float(imposed.min()),
-            "X: smallest unsuspended prison term > 0 among the C persons' sentences")
+            "X: smallest unsuspended prison term > 0 among the sentences of all convicted persons of the year")
         add("prison_months_max", group, None if imposed.empty else float(imposed.max()),
-            "Y: largest unsuspended prison term > 0 among the C persons' sentences")
+            "Y: largest unsuspended prison term > 0 among the sentences of all convicted persons of the year")
+        add("suspended_term_persons", group, int((ps["category"] == "suspended").sum()),
+            "convicted persons of the year whose sentence is a suspended term (category suspended)")
+        add("no_prison_persons", group, int((ps["category"] == "no_prison").sum()),
+            "convicted persons of the year whose sentence has no imprisonment (category no_prison)")
+        add("sentences_on_charged_version", group, int(known["on_charged"].sum()),
+            "of C, persons whose sentence was placed on the version the charge names (no offence_date)")
         # breakdowns
         for figure in ("victims_identified", "child_victims"):
             u = in_year(units[figure])

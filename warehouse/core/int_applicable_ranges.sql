@@ -7,11 +7,15 @@
 -- lenient versions: the earliest in force, i.e. the law of the time of the offence, which a later law
 -- replaces only when more favourable (CCRK2019 Art. 3), then statute_id.
 -- A code whose lookup gave a range but no offence_key keeps the lookup's own range when that provision was
--- in force in the window. Otherwise the range is unknown and range_unknown_reason says why, checked in
--- this order: the lookup gave no range (int_offences' reason), no offence date, no version in force in the
--- window, the applied version has no minimum.
+-- in force in the window. Without an offence_date there is no window: the provision(s) the code itself
+-- names apply, the law version the charge was brought under (DATA-SPEC v1.3), and the row is marked
+-- on_charged_version (range_source 'charged_version') so that reports can say how many sentences were
+-- placed this way. Otherwise the range is unknown and range_unknown_reason says why, checked in this
+-- order: the lookup gave no range (int_offences' reason), no version in force in the window, the applied
+-- version has no minimum.
 -- other_version_applied: the applied provision is not the one the code names (an earlier law in force at
 -- the time of the offence, or a later more lenient one).
+-- versions_in_force: the candidates in the window (1 on the charged version: the one provision it names).
 -- statute_verified: range, dates and article number of the applied provision(s) all verified (report
 -- caveat); null when no provision applies.
 -- incremental by: person_key
@@ -54,9 +58,22 @@ by_lookup as (
     group by all
     having bool_or(coalesce(v.valid_from <= c.judgment_date, true) and coalesce(v.valid_to >= c.offence_date, true))
 ),
+by_charged_version as (
+    -- no offence_date: the provision(s) the code names, whatever their dates (the charge was brought under it)
+    select c.judgment_id, c.person_key, c.offence_code, c.instance,
+           c.charged_statute_id as statute_id, min(v.law) as law,
+           c.lookup_min_months as min_months, c.lookup_max_months as max_months, min(v.fine) as fine,
+           min(v.valid_from) as valid_from, bool_and(v.verified) as verified,
+           'charged_version' as range_source
+    from convicting c
+    join versions v on list_contains(string_split(c.charged_statute_id, ', '), v.statute_id)
+    where c.lookup_reason is null and c.offence_date is null
+    group by all
+),
 candidates as (
     select *, count(*) over (partition by judgment_id, person_key, offence_code, instance) as versions_in_force
-    from (select * from by_offence_key union all by name select * from by_lookup)
+    from (select * from by_offence_key union all by name select * from by_lookup
+          union all by name select * from by_charged_version)
 ),
 applied as (
     select * from candidates
@@ -70,10 +87,10 @@ select c.judgment_id, c.person_key, c.offence_code, c.instance, c.offence_date, 
        a.statute_id, a.law, a.min_months, a.max_months, a.fine, a.range_source,
        coalesce(a.versions_in_force, 0) as versions_in_force,
        a.statute_id is distinct from c.charged_statute_id and a.statute_id is not null as other_version_applied,
+       coalesce(a.range_source = 'charged_version', false) as on_charged_version,
        a.verified as statute_verified,
        case
            when c.lookup_reason is not null then c.lookup_reason
-           when c.offence_date is null then 'no offence date'
            when a.statute_id is null then 'no version of the offence in force between offence and judgment'
            when a.min_months is null then 'minimum not in the statute table'
        end as range_unknown_reason

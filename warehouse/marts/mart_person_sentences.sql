@@ -9,12 +9,17 @@
 --   known_minimum: the sentence's minimum is known; below_minimum: known_minimum and the category is
 --     no_prison, suspended, below_minimum_with_ground or below_minimum_no_ground (no prison and suspended
 --     only when the minimum is imprisonment, > 0 months);
---   imposed_months: prison_months when > 0 and not suspended, else null.
+--   imposed_months: prison_months when > 0 and not suspended, else null;
+--   on_charged_version: the sentence was placed against the range of the version its charge names (no
+--     offence_date; DATA-SPEC v1.3).
 -- Published sentence figures, per basis × year × group (`all` = trafficking and related):
 --   C = count(*) filter (where known_minimum)   "K of the C sentences were below the statutory minimum"
 --   K = count(*) filter (where below_minimum)
---   "Sentences ranged from X to Y": X = min(imposed_months), Y = max(imposed_months) over the C persons
---   (known_minimum), i.e. the smallest and largest unsuspended prison term > 0 among their sentences.
+--   "Sentences ranged from X to Y": X = min(imposed_months), Y = max(imposed_months) over all the persons
+--   (DATA-SPEC v1.3: whether their minimum is known or not), with how many of them received a suspended
+--   term, count(*) filter (where category = 'suspended'), or no imprisonment, (where category = 'no_prison')
+--   (the chosen charge is suspended or without prison only when no charge of the group has an imposed term);
+--   of the C, placed on the charged version: count(*) filter (where known_minimum and on_charged_version).
 -- incremental by: person_key
 create or replace table mart_person_sentences as
 with charges as (
@@ -59,7 +64,7 @@ select c.basis,
        year(coalesce(fo.counted_on, io.counted_on)) as year,
        coalesce(fo.counted_on, io.counted_on) as counted_on,
        c.judgment_id, c.person_key, c.judge_key, coalesce(fc.court, 'unknown') as court, c."group", c.charges,
-       c.offence_code, c.offence_key, c.instance, c.law_applied, c.min_months, c.max_months,
+       c.offence_code, c.offence_key, c.instance, c.law_applied, c.on_charged_version, c.min_months, c.max_months,
        c.prison_months, c.suspended, c.fine_eur, c.mitigation, c.plea_agreement, c.category, c.category_number,
        c.min_months is not null as known_minimum,
        c.below_minimum,

@@ -4,7 +4,9 @@
 --   'no prison' (category no_prison), 'suspended' (category suspended), 'minimum unknown' (range_unknown),
 --   else by ratio_to_minimum = prison_months ÷ min_months, each bin closed below and open above:
 --   '<0.25', '0.25–0.5', '0.5–0.75', '0.75–1', '1–1.5', '1.5–2', '≥2' (a term over a minimum of 0 is '≥2').
--- sort_order orders the bins for tables and charts; share = n ÷ the cell's sentenced charges.
+-- sort_order orders the bins for tables and charts; share = n ÷ the cell's sentenced charges;
+-- on_charged_version: of n, the charges placed against the range of the version the charge names (no
+-- offence_date; DATA-SPEC v1.3).
 create or replace table mart_sentence_histogram as
 with bins(bin, sort_order, ratio_from, ratio_to) as (
     values ('no prison', 1, null, null), ('suspended', 2, null, null),
@@ -20,16 +22,17 @@ charges as (
                when category = 'range_unknown' then 'minimum unknown'
                when min_months = 0 then '≥2'
            end as fixed_bin,
-           ratio_to_minimum
+           ratio_to_minimum, on_charged_version
     from mart_sentences
 ),
 grouped as (
-    select basis, year, "group", fixed_bin, ratio_to_minimum from charges
+    select basis, year, "group", fixed_bin, ratio_to_minimum, on_charged_version from charges
     union all
-    select basis, year, 'all', fixed_bin, ratio_to_minimum from charges where "group" in ('trafficking', 'related')
+    select basis, year, 'all', fixed_bin, ratio_to_minimum, on_charged_version from charges
+    where "group" in ('trafficking', 'related')
 ),
 binned as (
-    select g.basis, g.year, g."group", b.bin
+    select g.basis, g.year, g."group", b.bin, g.on_charged_version
     from grouped g
     join bins b
       on b.bin = g.fixed_bin
@@ -41,7 +44,8 @@ cells as (
 )
 select c.year, c.basis, c."group", b.bin, b.sort_order,
        count(x.bin) as n,
-       count(x.bin) / sum(count(x.bin)) over (partition by c.year, c.basis, c."group") as share
+       count(x.bin) / sum(count(x.bin)) over (partition by c.year, c.basis, c."group") as share,
+       count(x.bin) filter (where x.on_charged_version) as on_charged_version
 from cells c
 cross join bins b
 left join binned x on x.basis = c.basis and x.year = c.year and x."group" = c."group" and x.bin = b.bin

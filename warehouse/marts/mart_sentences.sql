@@ -7,6 +7,8 @@
 -- first the row's own court; for basis final the earliest first-instance row's court (the court a judgment
 -- unit is placed in), 'unknown' without one. decision_court: the court of the row itself.
 -- category: the first that applies, numbered as in the DATA-SPEC table. suspended: empty = not suspended.
+-- on_charged_version: no offence_date, so placed against the range of the version the charge names
+-- (int_applicable_ranges; DATA-SPEC v1.3).
 -- gap_months = prison_months − min_months (null when the minimum is unknown); ratio_to_minimum =
 -- prison_months ÷ min_months (null when the minimum is unknown or 0).
 -- below_minimum (charge level, as for persons): the minimum is known and the sentence is below it — a
@@ -15,7 +17,7 @@
 create or replace table mart_sentences as
 with rows as (
     select r.*, r.court as decision_court, a.statute_id as law_applied, a.min_months, a.max_months,
-           a.range_unknown_reason, a.statute_verified, a.other_version_applied
+           a.range_unknown_reason, a.statute_verified, a.other_version_applied, a.on_charged_version
     from int_judgment_rows r
     join int_applicable_ranges a
         on a.judgment_id = r.judgment_id and a.person_key = r.person_key
@@ -59,7 +61,8 @@ categories(category, category_number) as (
 )
 select c.basis, year(c.judgment_date) as year, c.judgment_id, c.person_key, c.judge_key, c.court,
        c.decision_court, c.instance, c.verdict, c.offence_code, c.offence_key, c."group",
-       c.offence_date, c.judgment_date, c.law_applied, c.other_version_applied, c.min_months, c.max_months,
+       c.offence_date, c.judgment_date, c.law_applied, c.other_version_applied, c.on_charged_version,
+       c.min_months, c.max_months,
        c.prison_months, c.is_suspended as suspended, c.fine_eur, c.mitigation, c.plea_agreement,
        c.category, k.category_number,
        c.prison_months - c.min_months as gap_months,

@@ -12,7 +12,8 @@ calendar as (
     left join mart_coverage c on c.source = s.source and c.month = m.month
 ),
 held as (
-    select source, count(distinct file || ':' || coalesce(line::varchar, '')) as rows_quarantined
+    select source, count(distinct file || ':' || coalesce(line::varchar, '')) filter (where "check" <> 'unlisted')
+                   + coalesce(sum(unlisted), 0) as rows_quarantined
     from quarantine
     where month between $first_month and $last_month
     group by source

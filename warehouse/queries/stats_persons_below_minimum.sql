@@ -1,12 +1,18 @@
 -- `tipstats stats`: "K of the C sentences were below the statutory minimum" and "sentences ranged from X to
 -- Y" (DATA-SPEC 4), first instance, year $1, persons of the groups in $2, by dimension $3.
 -- C = persons whose sentence has a known minimum; K = those of them below it (no_prison, suspended,
--- below_minimum_*); X, Y = smallest and largest unsuspended prison term (> 0) among the C persons' sentences.
+-- below_minimum_*); X, Y = smallest and largest unsuspended prison term (> 0) among the sentences of all the
+-- persons, whether their minimum is known or not (DATA-SPEC v1.3), and of all of them those whose sentence
+-- is a suspended term and those with no imprisonment; of the C, those placed against the range of the
+-- version their charge names, the offence date not being known (DATA-SPEC v1.3).
 select case when $3 = 'group' then p."group" else d.value end as value,
        count(*) filter (where p.known_minimum) as sentenced_persons,
        count(*) filter (where p.below_minimum) as below_minimum_persons,
-       min(p.prison_months) filter (where p.known_minimum and p.prison_months > 0 and not coalesce(p.suspended, false)) as prison_months_min,
-       max(p.prison_months) filter (where p.known_minimum and p.prison_months > 0 and not coalesce(p.suspended, false)) as prison_months_max
+       min(p.imposed_months) as prison_months_min,
+       max(p.imposed_months) as prison_months_max,
+       count(*) filter (where p.category = 'suspended') as suspended_term_persons,
+       count(*) filter (where p.category = 'no_prison') as no_prison_persons,
+       count(*) filter (where p.known_minimum and p.on_charged_version) as sentences_on_charged_version
 from mart_person_sentences p
 join mart_unit_dimensions d
   on d.figure = 'convicted_persons' and d.unit_id = p.judgment_id || ' ' || p.person_key and d.dimension = $3
