@@ -136,6 +136,12 @@ def _offence(text: str) -> str:
     return re.sub(r"\s+", "", text.upper())
 
 
+def person_identifier(text: pd.Series) -> pd.Series:
+    """A person identifier as it is pseudonymised (DATA-SPEC 3): visible characters, trimmed, upper case,
+    no inner spaces."""
+    return _visible_cells(text.astype("str")).str.strip().str.upper().str.replace(r"\s+", "", regex=True)
+
+
 def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
     """Trim every cell and bring codes, regions, booleans and person identifiers to canonical form.
 
@@ -153,7 +159,7 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
         elif col.kind == "bool":
             text = _per_value(text, _boolean)
         elif col.kind == "person":
-            text = text.str.upper().str.replace(r"\s+", "", regex=True)
+            text = person_identifier(text)
         out[col.name] = text
     return out
 

@@ -1,4 +1,4 @@
-"""One refresh at a time (README, Concurrency).
+"""One refresh at a time (docs/reliability.md, "One refresh at a time — exit code 3").
 
 A refresh holds an exclusive `flock` on `<warehouse>.lock` from start to end (the lock file records its
 process id and start time). A second refresh, and any read-only command while a refresh runs, stops with

@@ -84,10 +84,8 @@ def holding_identifiers(values: set[str], spec: Source, staging) -> set[str]:
     if not values or not spec.person_columns or staging is None or not staging.created:
         return set()
     pieces = sorted({c for v in values for c in candidates(v)})
-    # normalised exactly as the file's identifiers were (base.normalise), then pseudonymised as staged
-    frame = pd.DataFrame({c.name: "" for c in spec.columns + (base.WITHDRAWN,)}, index=range(len(pieces)))
-    frame[spec.person_columns[0]] = pieces
-    normal = base.normalise(frame, spec)[spec.person_columns[0]]
+    # normalised exactly as the file's identifiers were (base.person_identifier), then pseudonymised as staged
+    normal = base.person_identifier(pd.Series(pieces, dtype="str"))
     forms = pseudonym.pseudonymise(normal, staging.key) if staging.key is not None else normal
     wanted = arrow(pd.DataFrame({"piece": pieces, "form": forms})[normal.ne("").to_numpy()])  # noqa: F841
     staged = " union all ".join(f"select {c} as form from {staging.name}" for c in spec.person_columns)

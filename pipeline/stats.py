@@ -1,7 +1,7 @@
 """`tipstats stats`: the year's figures (DATA-SPEC section 4), unsuppressed, from the marts.
 
 Each figure comes from one query file in warehouse/queries/, so every number printed here can be
-reproduced with that query (see the README's data dictionary).
+reproduced with that query (see docs/data-dictionary.md).
 """
 from __future__ import annotations
 
