@@ -45,35 +45,25 @@ by_offence_key as (
       and coalesce(v.valid_from <= c.judgment_date, true)
       and coalesce(v.valid_to >= c.offence_date, true)
 ),
-by_lookup as (
-    -- no offence_key: the provision(s) the lookup found (several when an article's paragraphs share a range)
+by_named_provision as (
+    -- the provision(s) the code names (several when an article's paragraphs share a range): the lookup's own
+    -- when the code has no offence_key and that provision was in force in the window; without an offence
+    -- date, the charged version, whatever its dates (the charge was brought under it)
     select c.judgment_id, c.person_key, c.offence_code, c.instance,
            c.charged_statute_id as statute_id, min(v.law) as law,
            c.lookup_min_months as min_months, c.lookup_max_months as max_months, min(v.fine) as fine,
            min(v.valid_from) as valid_from, bool_and(v.verified) as verified,
-           'lookup' as range_source
+           case when c.offence_date is null then 'charged_version' else 'lookup' end as range_source
     from convicting c
     join versions v on list_contains(string_split(c.charged_statute_id, ', '), v.statute_id)
-    where c.lookup_reason is null and c.offence_key is null and c.offence_date is not null
+    where c.lookup_reason is null and (c.offence_key is null or c.offence_date is null)
     group by all
-    having bool_or(coalesce(v.valid_from <= c.judgment_date, true) and coalesce(v.valid_to >= c.offence_date, true))
-),
-by_charged_version as (
-    -- no offence_date: the provision(s) the code names, whatever their dates (the charge was brought under it)
-    select c.judgment_id, c.person_key, c.offence_code, c.instance,
-           c.charged_statute_id as statute_id, min(v.law) as law,
-           c.lookup_min_months as min_months, c.lookup_max_months as max_months, min(v.fine) as fine,
-           min(v.valid_from) as valid_from, bool_and(v.verified) as verified,
-           'charged_version' as range_source
-    from convicting c
-    join versions v on list_contains(string_split(c.charged_statute_id, ', '), v.statute_id)
-    where c.lookup_reason is null and c.offence_date is null
-    group by all
+    having bool_or(c.offence_date is null
+                   or (coalesce(v.valid_from <= c.judgment_date, true) and coalesce(v.valid_to >= c.offence_date, true)))
 ),
 candidates as (
     select *, count(*) over (partition by judgment_id, person_key, offence_code, instance) as versions_in_force
-    from (select * from by_offence_key union all by name select * from by_lookup
-          union all by name select * from by_charged_version)
+    from (select * from by_offence_key union all by name select * from by_named_provision)
 ),
 applied as (
     select * from candidates
