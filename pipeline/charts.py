@@ -47,21 +47,42 @@ class Chart:
     note: str
     suppressed: int = 0  # values not drawn because they are suppressed
     notes: list[str] = field(default_factory=list)
+    # the page's version (for_page): layout changes for a box as narrow as a phone, and its height in CSS px
+    page_layout: dict = field(default_factory=dict)
+    page_height: int = 480
 
     @property
     def traces(self) -> int:
         return len(self.figure.data)
 
+    @property
+    def title(self) -> str:
+        return self.figure.layout.meta["title"]
+
+    @property
+    def subtitle(self) -> str:
+        return self.figure.layout.meta["subtitle"]
+
+    @property
+    def footer(self) -> list[str]:
+        """The lines under the image: what suppression left out, source, coverage, data as of."""
+        return list(self.figure.layout.meta["footer"])
+
 
 # ---------------------------------------------------------------------------------------------- the look
+# styled()'s annotations that the page sets as HTML instead (the footer, the RESTRICTED marking)
+PAGE_HTML = "page-html"
+
+
 def styled(fig: go.Figure, ctx: Context, title: str, subtitle: str, extra: list[str] | None = None,
            legend: bool = True, axis_space: int = 70, extra_top: int = 0, left: int = 80) -> go.Figure:
     """Title stating the finding, subtitle saying what is counted, the footer (source, coverage, data as
     of) and any extra line (e.g. what suppression left out), in one font and palette. `axis_space` is the
     room under the plot for tick labels and the axis title; the footer goes below it."""
-    lines = [wrapped for line in [*(extra or []), *ctx.footer.split("\n")] for wrapped in wrap(line, 125)]
+    footer_lines = [*(extra or []), *ctx.footer.split("\n")]
+    lines = [wrapped for line in footer_lines for wrapped in wrap(line, 125)]
     footer = "<br>".join(html.escape(line) for line in lines)
-    title_lines = wrap(title, 72)
+    title_lines = wrap(title, 62 if ctx.restricted else 72)  # the RESTRICTED marking sits at the right
     side = legend and len(fig.data) > 5  # many series: the legend goes right of the plot, one per line
     top = 62 + 26 * len(title_lines) + (30 if legend and not side else 0) + extra_top
     bottom = axis_space + 17 * len(lines) + 14
@@ -82,14 +103,37 @@ def styled(fig: go.Figure, ctx: Context, title: str, subtitle: str, extra: list[
                     traceorder="normal") if side else
         dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", font=dict(size=14), traceorder="normal"),
         hoverlabel=dict(font=dict(family=FONT)),
+        # the texts again, unwrapped, for the page, which sets them as HTML (for_page)
+        meta=dict(title=title, subtitle=subtitle, footer=footer_lines),
     )
     fig.add_annotation(text=footer, xref="paper", yref="paper", x=-(left - 14) / plot_width, xanchor="left",
                        y=-(bottom - 8) / plot_height, yanchor="bottom", showarrow=False, align="left",
-                       font=dict(size=12, color="#555555"))
+                       font=dict(size=12, color="#555555"), name=PAGE_HTML)
     if ctx.restricted:
         fig.add_annotation(text="<b>RESTRICTED</b>", xref="paper", yref="paper", x=1, xanchor="right",
                            y=1 + (top - 14) / plot_height, yanchor="top", showarrow=False,
-                           font=dict(size=16, color=VERMILLION))
+                           font=dict(size=16, color=VERMILLION), name=PAGE_HTML)
+    return fig
+
+
+def for_page(chart: Chart) -> go.Figure:
+    """The chart as the page draws it, at the width of its box on a phone or a desktop: title, subtitle and
+    footer left to the page's HTML (which wraps them, and which no toolbar can cover); margins that grow to
+    what the tick labels need instead of the image's fixed ones; the legend under the plot, in rows."""
+    fig = go.Figure(chart.figure)  # a copy: the PNG and SVG keep the image's look
+    fig.update_layout(
+        title=None, meta=None, width=None, height=None, autosize=True, font=dict(size=13),
+        margin=dict(l=8, r=8, t=12, b=8, autoexpand=True),
+        legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom",
+                    font=dict(size=12)))
+    # category labels turn when they would overlap (the image's fixed angle suits its fixed width only), and a
+    # long axis title goes on two lines
+    fig.update_xaxes(automargin=True, tickangle=None, autotickangles=[0, 45, 90])
+    fig.update_yaxes(automargin=True)
+    fig.for_each_xaxis(lambda axis: axis.update(title_text="<br>".join(wrap(axis.title.text, 34)))
+                       if axis.title.text else None)
+    fig.update_layout(chart.page_layout)
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != PAGE_HTML]
     return fig
 
 
@@ -314,7 +358,16 @@ def backlog_by_court(frame: pd.DataFrame, ctx: Context) -> Chart:
     fig.update_xaxes(ticksuffix="%", row=1, col=1)
     fig.update_xaxes(title=L["axis.days"], row=1, col=2)
     fig.update_annotations(selector=dict(text=L["chart.backlog.clearance"]), yshift=4)
-    return Chart("backlog_by_court", fig, L.text("chart.backlog.note", year=ctx.year))
+    # on the page the two panels go one above the other (side by side, a phone leaves each too little room),
+    # each with its court names and its title at its top left
+    top = {L["chart.backlog.clearance"]: 1.0, L["chart.backlog.disposition"]: 0.42}
+    page_annotations = [dict(a.to_plotly_json(), x=0, xanchor="left", y=top[a.text], yshift=0, font=dict(size=14))
+                        if a.text in top else a.to_plotly_json() for a in fig.layout.annotations]
+    page_layout = dict(xaxis=dict(domain=[0, 1]), xaxis2=dict(domain=[0, 1]), yaxis=dict(domain=[0.58, 1]),
+                       yaxis2=dict(domain=[0, 0.42], showticklabels=True), annotations=page_annotations,
+                       margin=dict(t=30))
+    return Chart("backlog_by_court", fig, L.text("chart.backlog.note", year=ctx.year), page_layout=page_layout,
+                 page_height=720)
 
 
 def public_officials(table: pd.DataFrame, ctx: Context) -> Chart:

@@ -170,9 +170,10 @@ def grid_counts(rows: list[str], columns: list[str], cells: dict[tuple[str, str]
 
 
 def count_grids(facts: Facts, period: Period, config: Config) -> list[suppress.Grid]:
-    """The published count tables about people, as suppression grids. The victim grids share their year
-    margin (each column total is the victims identified that year); victims by form is, per year, the sum
-    of victims by form and age group over the age groups, whose column totals are victims by age group."""
+    """The published count tables about people, as suppression grids. The victim grids have one column per
+    calendar year and share their year margin (each column total is the victims identified that year);
+    victims by form is, per year, the sum of victims by form and age group over the age groups, whose column
+    totals are victims by age group. The headline's victim figures cost most to hide."""
     victim_years = published_victim_years(facts, period)
     v = facts.victims
 
@@ -187,19 +188,23 @@ def count_grids(facts: Facts, period: Period, config: Config) -> list[suppress.G
     all_years = years(facts.first_year, period.year)
     officials = facts.public_officials
     convicted = facts.convicted_by_court
+    # One column per calendar year and no multi-year Total column: a total across years would tie each
+    # year's small cells to the others' and hide years that are safe on their own.
+    per_year = dict(row_totals=False, grand_total=False, column_margin=margin)
+    year = str(period.year)
     return [
         suppress.Grid("victims_by_sex", grid_counts(list(codes.code_list("sex")), victim_years, cells("sex")),
-                      column_margin=margin),
+                      **per_year),
         suppress.Grid("victims_by_form", grid_counts(forms, victim_years, cells("exploitation_form")),
-                      column_margin=margin,
                       aggregates=(("victims_by_form_and_age",
-                                   {y: [f"{y} {a}" for a in AGE_GROUPS] for y in victim_years}),)),
+                                   {y: [f"{y} {a}" for a in AGE_GROUPS] for y in victim_years}),), **per_year),
         suppress.Grid("victims_by_form_and_age",
                       grid_counts(forms, [f"{y} {a}" for y in victim_years for a in AGE_GROUPS], form_age),
-                      row_totals=False, grand_total=False),
-        suppress.Grid("victims_by_region", grid_counts(regions, victim_years, cells("region")), column_margin=margin),
+                      row_totals=False, grand_total=False, headline=((suppress.TOTAL, f"{year} child"),)),
+        suppress.Grid("victims_by_region", grid_counts(regions, victim_years, cells("region")), **per_year),
+        # the headline's victims (headline_victims): hidden only where nothing else protects a small cell
         suppress.Grid("victims_by_group", grid_counts(["trafficking", "related"], victim_years, cells("group")),
-                      column_margin=margin),
+                      headline=tuple((r, year) for r in ("trafficking", "related", suppress.TOTAL)), **per_year),
         suppress.Grid("public_officials",
                       grid_counts(list(STAGES), all_years, {(r.figure, str(r.year)): r.n for r in officials.itertuples()}),
                       protect="public_officials" in config.suppress, column_totals=False, grand_total=False),
@@ -770,6 +775,14 @@ def write_quality_files(edition: Edition) -> list[Path]:
 
 
 # ------------------------------------------------------------------------------------------------- page
+# plotly.js options of every chart on the page: no toolbar. Its "share" button uploads the figure to Plotly
+# Cloud (the restricted edition's unsuppressed cells included), its buttons cover the plot's top on hover
+# and are printed, and its "download" would save the page's version of the chart, without title or source;
+# the chart's data is linked under it instead. showSendToCloud off too, should a toolbar come back.
+PLOT_CONFIG = {"displayModeBar": False, "displaylogo": False, "showSendToCloud": False, "showTips": False,
+               "scrollZoom": False, "responsive": True}
+
+
 def page(edition: Edition) -> str:
     """One self-contained HTML page: plotly.js embedded once, no request leaves the machine."""
     from plotly.offline import get_plotlyjs
@@ -780,12 +793,18 @@ def page(edition: Edition) -> str:
     marking = f'<p class="restricted">{e(L["page.restricted"])}</p>' if edition.restricted else ""
     headline = next(t for t in edition.tables if t.name == "headline")
     figures = []
+    table_names = {t.name for t in edition.tables}
     for chart in edition.charts:
-        div = chart.figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{chart.name}",
-                                   config={"displaylogo": False, "responsive": True,
-                                           "toImageButtonOptions": {"format": "svg", "filename": chart.name}})
-        figures.append(f'<figure class="chart" id="{e(chart.name)}">{div}'
-                       f'<figcaption>{e(chart.note)}</figcaption></figure>')
+        div = charts.for_page(chart).to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{chart.name}",
+                                              config=PLOT_CONFIG)
+        chart_marking = f'<p class="chart-marking">{RESTRICTED}</p>' if edition.restricted else ""
+        source = "<br>".join(e(line) for line in chart.footer)
+        if chart.name in table_names:
+            source += f'<br><a href="tables/{e(chart.name)}.csv">{e(L["page.chart.data"])}</a>'
+        figures.append(f'<figure class="chart" id="{e(chart.name)}"><h3 class="chart-title">{e(chart.title)}</h3>'
+                       f'<p class="chart-subtitle">{e(chart.subtitle)}</p>{chart_marking}'
+                       f'<div class="plot" style="--height: {chart.page_height}px">{div}</div>'
+                       f'<p class="chart-source">{source}</p><figcaption>{e(chart.note)}</figcaption></figure>')
     summary = ""
     if edition.summary:
         body = edition.summary.split("\n", 2)[2].strip()
@@ -809,12 +828,17 @@ def page(edition: Edition) -> str:
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:">
 <title>{e(L.text('page.title', country=edition.config.country, period=period))}{' – ' + RESTRICTED if edition.restricted else ''}</title>
 <style>
-body {{ font-family: {charts.FONT}; color: #222; max-width: 1040px; margin: 0 auto; padding: 1.5rem; line-height: 1.45; }}
+body {{ font-family: {charts.FONT}; color: #222; max-width: 1040px; margin: 0 auto; padding: 1.5rem; line-height: 1.45; overflow-wrap: anywhere; }}
 h1 {{ font-size: 1.8rem; margin-bottom: .2rem; }} h2 {{ margin-top: 2.2rem; border-bottom: 2px solid #0072B2; }}
 .meta {{ color: #555; }} .restricted {{ background: #D55E00; color: #fff; font-weight: bold; padding: .5rem 1rem; text-align: center; letter-spacing: .05em; }}
-table {{ border-collapse: collapse; margin: 1rem 0; font-size: .95rem; }}
+.table-box {{ overflow-x: auto; margin: 1rem 0; }}
+table {{ border-collapse: collapse; font-size: .95rem; overflow-wrap: normal; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .3rem .7rem; text-align: right; }} th:first-child, td:first-child {{ text-align: left; }}
-figure.chart {{ margin: 2rem 0; }} figcaption {{ color: #333; margin-top: .3rem; max-width: 900px; }}
+figure.chart {{ margin: 2.5rem 0; break-inside: avoid; }} figcaption {{ color: #333; margin-top: .3rem; max-width: 900px; }}
+.chart-title {{ font-size: 1.2rem; margin: 0 0 .2rem; }} .chart-subtitle {{ color: #444; margin: 0 0 .3rem; }}
+.chart-marking {{ color: #D55E00; font-weight: bold; margin: 0; }} .chart-source {{ color: #555; font-size: .8rem; margin: .2rem 0; }}
+.plot {{ height: var(--height); }}
+@media (max-width: 600px) {{ body {{ padding: .8rem; }} h1 {{ font-size: 1.5rem; }} .plot {{ height: calc(var(--height) + 40px); }} }}
 </style>
 <script>{get_plotlyjs()}</script>
 </head>
@@ -839,7 +863,8 @@ def html_table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{e(str(c))}</th>" for c in frame.columns)
     body = "".join("<tr>" + "".join(f"<td>{e(terminal.cell(v, empty=''))}</td>" for v in row) + "</tr>"
                    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False))
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # the box scrolls sideways when the table is wider than the screen; the page never does
+    return f'<div class="table-box"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 # --------------------------------------------------------------------------------------------- running

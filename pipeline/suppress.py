@@ -10,18 +10,26 @@ Primary. In a protected grid (victims, or a table the configuration names) every
   cell or margin -- from 1 to k-1 is shown as "<k". 0 is published: it describes nobody. (So "<5" means 1-4.)
   Grids with protect=False (suspects, defendants, convicted persons) are never suppressed at all.
 
-Secondary. Repeat until no hidden figure can be worked out (`recoverable`):
+Secondary. Repeat until no hidden figure can be worked out exactly (`recoverable`, the fast first check)
+  and no primary figure can be narrowed (`narrowed`: linear programming over what a reader knows -- the
+  published figures, cells >= 0, "<k" is 1 .. k-1, "x" is at least k -- must leave it every value from 1 to
+  k-1, or as much of that as the marks alone allow: a total of two "<k" cells is at least 2 anyway):
   1. Line leaks first (the classic row/column rule): take the recoverable figures in fixed order (grid
      order, then row, then column, code order, "Total" last) and the first one that is the only hidden
      figure of its row (then: of its column) whose total is published -- that total gives it away. The
      total may be shown by another grid sharing the margin; the parts of an aggregate and the aggregate
-     cell (a row's Jan-Mar and its Q1) count as a line too. Hide a partner in that same line: the smallest
-     non-zero published figure other than the line's total, ties by code order (with a previous edition:
-     figures it hid come first); if there is none, the line's total itself (a margin: e.g. a row total
-     that equals its only non-zero cell).
-  2. Leaks through several equations at once: for the first recoverable figure, try the candidates of its
-     lines (same order as in 1), then every other candidate in fixed order, and hide the first whose
-     suppression alone makes it unrecoverable; if none does alone, hide the first (the loop repeats).
+     cell (a row's Jan-Mar and its Q1) count as a line too. Hide a partner in that same line: the
+     cheapest non-zero published figure other than the line's total that protects it alone (else the
+     cheapest), ties by code order (with a previous edition: figures it hid come first); if there is
+     none, the line's total itself (a margin: e.g. a row total that equals its only non-zero cell).
+  2. Otherwise (several equations at once, or a figure narrowed): for the first such figure, hide the
+     cheapest candidate whose suppression alone protects it; if none does alone, the cheapest of its
+     lines (the loop repeats).
+  3. Then every secondary figure, the costliest first, is published again if everything stays safe
+     without it (a later choice can make an earlier one needless).
+  Cost: the figure's count, times MARGIN_WEIGHT for a total, times HEADLINE_WEIGHT for a figure the
+  grid names as `headline` (a shared margin costs what its costliest copy costs), so totals go only where
+  cells will not do, and the headline only where nothing else will.
   A candidate is a published, non-zero figure of a protected grid that the previous edition did not
   publish with the same value (hiding that would hide nothing). Hiding a shared margin hides it in every
   grid that shows it. If no candidate is left while something is still recoverable, protect() raises
@@ -42,8 +50,10 @@ Previous edition. `previous` holds last edition's display tables. Its hidden val
   Not covered: a cell hidden then whose value has since changed (its old value is not in `previous`).
 
 What `recoverable` checks: exact values following by linear algebra from the published figures, shared
-margins, aggregates and the previous edition. Not checked: bounds from non-negativity (e.g. two hidden
-cells of a row that must sum to 2 are each 1, since "<5" cells are at least 1) and external knowledge.
+margins, aggregates and the previous edition. `narrowed` adds the bounds (e.g. two hidden cells of a row
+that must sum to 2 are each 1, since "<5" cells are at least 1; a "<5" beside an "x" in a row that sums
+to 7 is at most 2, since the "x" is at least 5). Not checked: the previous edition's marks as bounds
+(only its published numbers are used), integrality, and external knowledge.
 """
 from __future__ import annotations
 
@@ -51,9 +61,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 TOTAL = "Total"
 PRIMARY, SECONDARY = "primary", "secondary"
+ZERO, BIG = "zero", "big"  # a published 0, a published number of k or more (for what the marks alone say)
+# What hiding a figure costs, per person it counts: a total hides what its cells show and more, a headline
+# figure is what most readers come for. The weights only order the candidates: a total is taken only where
+# no cells will do, a headline figure only where nothing else will.
+MARGIN_WEIGHT, HEADLINE_WEIGHT = 100, 1_000_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ class Grid:
     column_margin: str | None = None
     row_margin: str | None = None
     aggregates: tuple[tuple[str, dict], ...] = ()
+    headline: tuple[tuple[str, str], ...] = ()  # figures (row, column) a headline shows: hidden last
 
 
 def _layout(g: Grid) -> tuple[list, list, list[tuple]]:
@@ -144,8 +161,8 @@ class _System:
     figures plus `equations`: forms whose value follows from the grids' structure or the previous edition.
     """
 
-    def __init__(self, grids: list[Grid], previous: dict[str, pd.DataFrame]):
-        self.grids = grids
+    def __init__(self, grids: list[Grid], previous: dict[str, pd.DataFrame], k: int = 5):
+        self.grids, self.k = grids, k
         names = [g.name for g in grids]
         if len(set(names)) != len(names):
             raise ValueError("grid names must be unique")
@@ -170,11 +187,21 @@ class _System:
         self.hidden_then: set[tuple] = set()  # hidden by the previous edition
         self._shared_margins()
         self._aggregates({g.name: gi for gi, g in enumerate(grids)})
+        self.structural = len(self.equations)  # the equations before are the grids' own (value 0)
         self._previous(previous)
         self.margin = {it: TOTAL in it[1:] for it in self.items}
         self.is_margin = np.array([self.margin[it] for it in self.items])
         self.forms = np.array([self.form[it] for it in self.items]).reshape(len(self.items), len(self.index))
         self.equations = np.array(self.equations).reshape(len(self.equations), len(self.index))
+        self._marks, self._marks_program = {}, None
+        self._safe_under: dict[tuple, set] = {}  # status pattern -> primary figures known not narrowed
+        self.cost = {it: max(self._cost(x) for x in {it, *self.links.get(it, ())}) for it in self.items}
+
+    def _cost(self, it) -> float:
+        gi, r, c = it
+        weight = HEADLINE_WEIGHT if (str(r), str(c)) in {(str(a), str(b)) for a, b in self.grids[gi].headline} \
+            else MARGIN_WEIGHT if TOTAL in (r, c) else 1
+        return weight * self.value[it]
 
     def _form(self, gi, r, c) -> np.ndarray:
         g = self.grids[gi]
@@ -286,6 +313,97 @@ class _System:
         return [it for it, r in zip((it for it, h in zip(self.items, hidden) if h), residual)
                 if np.linalg.norm(r) < 1e-6]
 
+    def narrowed(self, status: dict, only: list[tuple] | None = None, first: bool = False) -> list[tuple]:
+        """Primary figures (of `only`, default all; with `first`, the first found) that linear programming
+        narrows from the published numbers.
+
+        What a reader knows: the published figures and `equations`, every cell >= 0, every "<k" from 1 to
+        k-1, every "x" at least k (0 and 1 .. k-1 are never shown as "x"). Each primary figure is minimised
+        and maximised over all tables that agree with that; it must still reach 1 and k-1 -- or, where the
+        marks alone say less (a total of two "<k" cells is at least 2), as far as the marks alone allow:
+        the published numbers must teach nothing about it.
+        """
+        targets = [it for it in (only if only is not None else self.items) if status[it] == PRIMARY]
+        if not targets or self.k <= 2:
+            return []  # k <= 2: "<2" can only be 1, there is nothing to narrow
+        pattern = tuple(status[it] for it in self.items)  # the same pattern is often tried twice
+        known_ok = self._safe_under.setdefault(pattern, set())
+        targets = [it for it in targets if it not in known_ok]
+        if not targets:
+            return []
+        hidden = [it for it in self.items if status[it]]
+        unknown = sorted({self.index[it] for it in hidden if not self.margin[it]})
+        known = self.x.copy()
+        known[unknown] = 0  # the published cells' part of every figure
+        published = [self.form[it] for it in self.items if not status[it] and self.margin[it]] + list(self.equations)
+        lp = self._program([(f[unknown], f @ self.x - f @ known) for f in published],
+                           [(self.form[it][unknown], f @ known, status[it]) for it in hidden
+                            for f in [self.form[it]]])
+        out = []
+        for it in targets:
+            f = self.form[it]
+            low, high = lp(f[unknown], f @ known)
+            if low <= 1 + 1e-6 and high >= self.k - 1 - 1e-6:
+                known_ok.add(it)
+                continue
+            ref_low, ref_high = self.marks_allow(it)
+            if low > ref_low + 1e-6 or high < ref_high - 1e-6:
+                out.append(it)
+                if first:
+                    break
+            else:
+                known_ok.add(it)
+        return out
+
+    def marks_allow(self, it) -> tuple[float, float]:
+        """The least and greatest value of a primary figure from the marks alone: each shown figure of a
+        protected grid only as 0, "<k" or at least k ("x" and a published number alike), with the grids'
+        own equations. The same whatever else is hidden, so worked out once."""
+        if it not in self._marks:
+            if self._marks_program is None:
+                marks = [(self.form[x], 0.0, PRIMARY if 1 <= self.value[x] <= self.k - 1 else
+                          ZERO if self.value[x] == 0 else BIG) for x in self.items if self.grids[x[0]].protect]
+                self._marks_program = self._program([(e, 0.0) for e in self.equations[: self.structural]], marks)
+            self._marks[it] = self._marks_program(self.form[it], 0.0)
+        return self._marks[it]
+
+    def _program(self, equal: list[tuple], marked: list[tuple]):
+        """(form, value) equations and (form, offset, mark) bounds -> a function giving the least and the
+        greatest value of a figure (form, offset) over the non-negative solutions."""
+        k = self.k
+        a_ub, b_ub = [], []
+        for row, fixed, mark in marked:
+            if mark == PRIMARY:  # 1 <= figure <= k-1
+                a_ub += [row, -row]
+                b_ub += [k - 1 - fixed, fixed - 1]
+            elif mark == ZERO:
+                a_ub += [row]
+                b_ub += [-fixed]
+            else:  # "x", or a published number outside 1 .. k-1: at least k
+                a_ub.append(-row)
+                b_ub.append(fixed - k)
+        equal = [(row, v) for row, v in equal if np.abs(row).sum() > 0]
+        options = dict(A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None,
+                       A_eq=np.array([r for r, _ in equal]) if equal else None,
+                       b_eq=np.array([v for _, v in equal]) if equal else None, bounds=(0, None), method="highs")
+
+        def interval(row, fixed) -> tuple[float, float]:
+            ends = []
+            for sign in (1, -1):
+                r = linprog(sign * row, **options)
+                # unbounded (3): no end that way; anything else (infeasible): count it as narrowed
+                end = sign * r.fun + fixed if r.status == 0 else -sign * np.inf if r.status == 3 else sign * np.inf
+                ends.append(end)
+            return ends[0], ends[1]
+        return interval
+
+    def exposed(self, status: dict) -> list[tuple]:
+        """Hidden figures that can be worked out exactly, else primary figures that can be narrowed."""
+        return self.recoverable(status) or self.narrowed(status, first=True)
+
+    def safe(self, t, status) -> bool:
+        return t not in self.recoverable(status) and not self.narrowed(status, [t])
+
     # -- choosing what else to hide -------------------------------------------------------------------------
 
     def lines(self, it) -> list[list[tuple]]:
@@ -307,7 +425,7 @@ class _System:
         inner = [x for x in line[:-1] if x != t and self.candidate(x, status)]
         # Figures the previous edition hid come first (keeping last edition's pattern leaks nothing new),
         # then the smallest; the sort is stable, so ties stay in code order.
-        inner.sort(key=lambda x: (x not in self.hidden_then, self.value[x]))
+        inner.sort(key=lambda x: (x not in self.hidden_then, self.cost[x]))
         return inner + [x for x in line[-1:] if x != t and self.candidate(x, status)]
 
     def hide(self, it, status) -> dict:
@@ -326,15 +444,17 @@ class _System:
             for line in self.lines(t):
                 if all(not status[x] for x in line if x != t):
                     ranked = self.ranked(line, t, status)
-                    if ranked:
-                        return ranked[0]
-        t = leaks[0]  # rule 2
-        options = [x for line in self.lines(t) for x in self.ranked(line, t, status)]
-        options = list(dict.fromkeys(options + [x for x in self.items if x != t and self.candidate(x, status)]))
+                    if ranked:  # the cheapest partner that protects it alone, else the cheapest
+                        return next((x for x in ranked if self.safe(t, self.hide(x, status))), ranked[0])
+        t = leaks[0]  # rule 2: the cheapest figure that protects it alone (its lines' first where costs tie)
+        in_lines = [x for line in self.lines(t) for x in self.ranked(line, t, status)]
+        options = list(dict.fromkeys(in_lines + [x for x in self.items if x != t and self.candidate(x, status)]))
+        options.sort(key=lambda x: self.cost[x])
         for x in options:
-            if t not in self.recoverable(self.hide(x, status)):
+            if self.safe(t, self.hide(x, status)):
                 return x
-        return options[0] if options else None
+        # none does alone: the cheapest of its lines (else anywhere), and the loop goes on
+        return min(in_lines, key=lambda x: self.cost[x]) if in_lines else options[0] if options else None
 
 
 def _check(g: Grid):
@@ -365,18 +485,26 @@ def protect(grids: list[Grid], k: int = 5, previous: dict[str, pd.DataFrame] | N
     """Primary and secondary suppression of `grids` (processed in the given order) with threshold k."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    system = _System(grids, previous or {})
+    system = _System(grids, previous or {}, k)
     status = {it: "" for it in system.items}
     for it in system.items:
         if system.grids[it[0]].protect and 1 <= system.value[it] <= k - 1:
             status[it] = PRIMARY
-    while leaks := system.recoverable(status):
+    while leaks := system.exposed(status):
         choice = system.next_suppression(leaks, status)
         if choice is None:
             gi, r, c = leaks[0]
             raise ValueError(f"{grids[gi].name}[{r}, {c}] cannot be protected: it is published elsewhere "
-                             "(by the previous edition, or by a grid that is not protected)")
+                             "(by the previous edition, or by a grid that is not protected), or the published "
+                             "zeros bound it")
         status = system.hide(choice, status)
+    # The loop above adds one figure at a time, and a later one can make an earlier one needless: publish
+    # again every secondary figure whose return leaves everything safe, the costliest first.
+    for it in sorted((x for x in system.items if status[x] == SECONDARY), key=lambda x: -system.cost[x]):
+        if status[it] == SECONDARY:
+            trial = {**status, **{x: "" for x in {it, *system.links.get(it, ())}}}
+            if not system.exposed(trial):
+                status = trial
     return _frames(system, status)
 
 

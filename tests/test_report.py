@@ -350,6 +350,10 @@ def chromium() -> str:
     return path
 
 
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-default-apps", "--disable-sync", "--no-first-run", "--disable-features=Translate"]
+
+
 def test_the_page_opens_offline_draws_every_chart_and_logs_no_error(sample):
     from playwright.sync_api import sync_playwright
 
@@ -358,9 +362,7 @@ def test_the_page_opens_offline_draws_every_chart_and_logs_no_error(sample):
     assert html.count("* plotly.js v") == 1  # the library, embedded once
     left, problems = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-default-apps", "--disable-sync", "--no-first-run", "--disable-features=Translate"])
+        browser = p.chromium.launch(executable_path=chromium(), args=BROWSER_ARGS)
         context = browser.new_context(viewport={"width": 1200, "height": 900})
 
         def guard(route):  # a request for anything but the file itself (or data the page made) is stopped
@@ -387,3 +389,81 @@ def test_the_page_opens_offline_draws_every_chart_and_logs_no_error(sample):
     assert drawn == {name: [n, n] for name, n in CHART_TRACES.items()}
     assert left == []
     assert problems == []
+
+
+# What the page shows a reader at a width: whether anything is wider than the screen, each table's box, each
+# chart's drawing against its box, each chart title's box and what is on top at its centre, every toolbar
+# button, every link, and the plotly.js options that decide whether a chart can send itself anywhere.
+LOOK = """() => {
+    const inside = (r) => r.left >= 0 && r.right <= window.innerWidth && r.width > 0 && r.height > 0;
+    const titles = [...document.querySelectorAll('figure.chart')].map(f => {
+        const title = f.querySelector('.chart-title');
+        title.scrollIntoView({block: 'center'});
+        const r = title.getBoundingClientRect();
+        const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return [f.id, title.textContent.length > 0, inside(r), title === top || title.contains(top)];
+    });
+    const plots = [...document.querySelectorAll('div.plot')].map(box => {
+        const svg = box.querySelector('svg.main-svg').getBoundingClientRect();
+        return Math.abs(svg.width - box.clientWidth) <= 1 && svg.right <= window.innerWidth;
+    });
+    return {
+        wide: document.documentElement.scrollWidth - window.innerWidth,
+        tables: [...document.querySelectorAll('table')].map(t => [t.parentElement.className,
+            getComputedStyle(t.parentElement).overflowX, t.parentElement.getBoundingClientRect().right <= window.innerWidth]),
+        plots, titles,
+        buttons: document.querySelectorAll('.modebar-btn, .modebar, [data-title]').length,
+        links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+        options: [...document.querySelectorAll('div.js-plotly-plot')].map(d => [d._context.displayModeBar,
+            d._context.showSendToCloud]),
+    };
+}"""
+
+
+@pytest.mark.parametrize("edition", ["public", "restricted"])
+def test_the_page_fits_a_phone_and_a_desktop_and_reaches_nothing_outside_itself(sample, edition):
+    """At 390 and 1400 px: nothing wider than the screen (a wide table scrolls in its own box), every chart
+    as wide as its box, every chart title inside the screen and on top; no toolbar (plotly's "share" uploads
+    the figure to Plotly Cloud); after a hover and a click on every chart, no request but the page itself and
+    no window opened."""
+    from playwright.sync_api import sync_playwright
+
+    page_file = (sample["folder"] / "restricted" if edition == "restricted" else sample["folder"]) / "report.html"
+    folder_url = page_file.parent.as_uri() + "/"
+    looks, requests, opened, pages = {}, [], {}, []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=BROWSER_ARGS)
+        for width in (390, 1400):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("file:", "data:", "blob:")) else route.abort())  # recorded below, but never sent
+            context.on("request", lambda r: requests.append(r.url))
+            context.on("page", lambda p: pages.append(p.url))
+            context.add_init_script("window.__opened = []; "
+                                    "window.open = (...a) => { window.__opened.push(String(a[0])); return null; };")
+            page = context.new_page()
+            page.goto(page_file.as_uri(), wait_until="load")
+            page.wait_for_function("() => [...document.querySelectorAll('div.plot')]"
+                                   ".every(d => d.querySelector('svg.main-svg'))", timeout=30_000)
+            for plot in page.locator("div.plot").all():
+                plot.hover()
+                plot.click()
+            page.mouse.move(0, 0)
+            looks[width] = page.evaluate(LOOK)
+            opened[width] = page.evaluate("window.__opened")
+            (REPO / "test-artifacts").mkdir(exist_ok=True)
+            page.screenshot(path=str(REPO / "test-artifacts" / f"report-{YEAR}-{edition}-{width}.png"), full_page=True)
+            context.close()
+        browser.close()
+    for width, look in looks.items():
+        assert look["wide"] <= 0, (width, look["wide"])
+        assert look["tables"] and all(t == ["table-box", "auto", True] for t in look["tables"]), (width, look["tables"])
+        assert look["plots"] == [True] * len(CHART_TRACES), width
+        assert [t[0] for t in look["titles"]] == list(CHART_TRACES)
+        assert all(t[1:] == [True, True, True] for t in look["titles"]), (width, look["titles"])
+        assert look["buttons"] == 0, width
+        assert look["options"] == [[False, False]] * len(CHART_TRACES), (width, look["options"])
+        assert look["links"] and all(link.startswith(folder_url) for link in look["links"]), (width, look["links"])
+        assert opened[width] == [], width
+    assert {url for url in requests if not url.startswith(("data:", "blob:"))} == {page_file.as_uri()}
+    assert len(pages) == 2  # one page per width, no pop-up

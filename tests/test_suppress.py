@@ -2,10 +2,16 @@
 
 The fixture: victims by sex x month and by age group x month (sharing the month totals), victims by sex x
 quarter built from the months, and convicted persons by sex x month (not protected). Its small cells are
-known, and the expected suppressions below were worked out by hand from the rules in the module docstring.
+known. EXPECTED_EXACT_ONLY was worked out by hand from the rules against exact recovery alone; it leaks
+bounds (see test_lp_audit_on_the_fixture), and protect() now hides more (EXPECTED, checked by the LP audit).
 """
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -42,7 +48,7 @@ def fixture_grids() -> list[Grid]:
     ]
 
 
-EXPECTED = [
+EXPECTED_EXACT_ONLY = [  # what the exact-recovery check alone accepts (the LP audit does not)
     # victims by sex x month. Primary: M/Feb 3, X/Mar 1 (and X's total 1), U/Jan 2 (and U's total 2).
     # Numbers give the order in which the secondary cells are chosen.
     (SEX, "F", "Jan", "secondary"),  # 4. F/Feb is alone in F's Q1 (Jan + Feb + Mar = 36): Jan 12 < Mar 14
@@ -76,6 +82,40 @@ EXPECTED = [
 ]
 
 
+# protect() with the LP check. Beyond the exact pattern: X's and U's totals (1 and 2) are the only hidden
+# figures of the Total column besides the row totals F and M, and 142 - 69 - 70 = 3 would say each is at most
+# 2 -- so F's total is hidden too (and then cells of row F and of the month totals, so that it cannot be
+# worked out). Worked out by the algorithm, not by hand; the LP audit and the exact check accept it.
+EXPECTED = [
+    (SEX, "F", "Jan", "secondary"), (SEX, "F", "Feb", "secondary"), (SEX, "F", "Apr", "secondary"),
+    (SEX, "F", "May", "secondary"), (SEX, "F", "Jun", "secondary"), (SEX, "F", "Total", "secondary"),
+    (SEX, "M", "Feb", "primary"), (SEX, "M", "Jun", "secondary"),
+    (SEX, "X", "Mar", "primary"), (SEX, "X", "Total", "primary"),
+    (SEX, "U", "Jan", "primary"), (SEX, "U", "Total", "primary"),
+    (SEX, "Total", "Feb", "secondary"), (SEX, "Total", "Mar", "secondary"), (SEX, "Total", "Apr", "secondary"),
+    (SEX, "Total", "May", "secondary"),
+    (AGE, "child", "Jan", "primary"), (AGE, "child", "Feb", "secondary"), (AGE, "child", "Mar", "secondary"),
+    (AGE, "child", "Apr", "secondary"), (AGE, "child", "May", "secondary"), (AGE, "child", "Jun", "secondary"),
+    (AGE, "child", "Total", "secondary"),
+    (AGE, "adult", "Jan", "secondary"), (AGE, "adult", "Feb", "secondary"), (AGE, "adult", "Jun", "secondary"),
+    (AGE, "unknown", "May", "primary"), (AGE, "unknown", "Total", "primary"),
+    (AGE, "Total", "Feb", "secondary"), (AGE, "Total", "Mar", "secondary"), (AGE, "Total", "Apr", "secondary"),
+    (AGE, "Total", "May", "secondary"),  # the month totals, hidden in both tables (a shared margin)
+    (QTR, "F", "Q2", "secondary"), (QTR, "F", "Total", "secondary"),
+    (QTR, "M", "Q1", "secondary"), (QTR, "M", "Q2", "secondary"),
+    (QTR, "X", "Q1", "primary"), (QTR, "X", "Total", "primary"),
+    (QTR, "U", "Q1", "primary"), (QTR, "U", "Total", "primary"),
+]
+
+
+def exact_only() -> dict[str, Protected]:
+    """The fixture protected as EXPECTED_EXACT_ONLY says."""
+    result = {n: unsuppressed(p) for n, p in protect(fixture_grids(), k=1).items()}
+    for g, r, c, s in EXPECTED_EXACT_ONLY:
+        result[g].status.at[r, c] = s
+    return result
+
+
 def all_cells(result: dict[str, Protected]) -> list[tuple[str, str, str, str]]:
     return [cell for p in result.values() for cell in p.cells()]
 
@@ -90,8 +130,9 @@ def status_only(result: dict[str, Protected], keep: str) -> dict[str, Protected]
     return {n: Protected(p.grid, p.status.map(lambda s: s if s == keep else "")) for n, p in result.items()}
 
 
-def test_fixture_exact_suppressions():
+def test_fixture_suppressions():
     assert all_cells(protect(fixture_grids())) == EXPECTED
+    assert [c for c in EXPECTED if c[3] == "primary"] == [c for c in EXPECTED_EXACT_ONLY if c[3] == "primary"]
 
 
 def test_fixture_nothing_recoverable():
@@ -110,7 +151,8 @@ def test_check_fails_without_secondary_suppression():
 def test_check_sees_linked_tables():
     # Undo the two cells hidden because of the quarter table: F/Apr then follows from Q2 - May - Jun.
     grids = fixture_grids()
-    result = protect(grids)
+    result = exact_only()
+    assert recoverable(grids, result) == []
     status = result[SEX].status.copy()
     status.loc[["F", "M"], "May"] = ""
     leaky = {**result, SEX: Protected(result[SEX].grid, status)}
@@ -128,22 +170,17 @@ def test_shared_margin_hidden_in_every_grid():
     age = pd.DataFrame([[3, 5, 6], [0, 10, 15]], index=["child", "adult"], columns=months)
     grids = [Grid("sex", sex, column_margin="v:month"), Grid("age", age, column_margin="v:month")]
     result = protect(grids)
-    assert all_cells(result) == [
-        ("sex", "F", "Jan", "primary"),
-        ("sex", "F", "Feb", "secondary"),  # F/Jan alone in row F: Feb 8 < Mar 9
-        ("sex", "M", "Jan", "primary"),
-        ("sex", "M", "Feb", "secondary"),  # M/Jan alone in row M: Feb 7
-        ("sex", "Total", "Jan", "primary"),  # the month total 3 is primary in both tables
-        ("sex", "Total", "Feb", "secondary"),  # Jan total = 39 - Feb - Mar: smallest month total, Feb 15 ...
-        ("age", "child", "Jan", "primary"),
-        ("age", "child", "Feb", "secondary"),  # child/Jan alone in row child: Feb 5
-        ("age", "Total", "Jan", "primary"),
-        ("age", "Total", "Feb", "secondary"),  # ... hidden in the age table too: it is the same figure
-    ]
-    assert recoverable(grids, result) == []
-    # Publishing the Feb total in the age table alone would give away the sex table's Jan total.
+    # The exact rule alone hid Feb in both tables (F/Feb, M/Feb, child/Feb and the Feb total); then row child
+    # says child/Jan = 14 - 6 - child/Feb <= 3 (child/Feb is "x", at least 5), less than the 4 the marks allow.
+    # So Mar goes too, and the row totals of sex (F and M) with it.
+    shown = {n: p.display(5) for n, p in result.items()}
+    assert shown["sex"].values.tolist() == [["<5", "8", "x", "x"], ["<5", "x", "12", "x"], ["<5", "x", "x", "39"]]
+    assert shown["age"].values.tolist() == [["<5", "x", "x", "14"], ["0", "10", "15", "25"], ["<5", "x", "x", "39"]]
+    assert recoverable(grids, result) == [] and audit(grids, result) == []
+    # The month totals are one figure in both tables: publishing them in the age table alone would give the
+    # sex table's Jan total away (39 - 15 - 21 = 3).
     status = result["age"].status.copy()
-    status.at["Total", "Feb"] = ""
+    status.loc["Total", ["Feb", "Mar"]] = ""
     assert ("sex", "Total", "Jan") in recoverable(grids, {**result, "age": Protected(result["age"].grid, status)})
 
 
@@ -187,9 +224,9 @@ def test_display_text():
     sex = result[SEX].display(5)
     assert list(sex.index) == ["F", "M", "X", "U", "Total"]
     assert list(sex.columns) == MONTHS + ["Total"]
-    assert sex.loc["M"].tolist() == ["15", "<5", "x", "x", "x", "16", "70"]
+    assert sex.loc["M"].tolist() == ["15", "<5", "12", "10", "14", "x", "70"]
     assert sex.loc["U"].tolist() == ["<5", "0", "0", "0", "0", "0", "<5"]
-    assert sex.loc["Total"].tolist() == ["29", "13", "27", "19", "25", "29", "142"]
+    assert sex.loc["Total"].tolist() == ["29", "x", "x", "x", "x", "29", "142"]
     assert result[AGE].display(5).at["child", "Total"] == "x"
     # the convicted persons' table shows its small counts as counted
     conv = result[CONV].display(5)
@@ -230,9 +267,9 @@ def test_k_is_configurable():
     ]
     primary5 = [c for c in all_cells(at5) if c[3] == "primary"]
     assert set(primary3) < set(primary5)
-    # (Secondary suppression may still hide a 3 or a 4 as a partner: M/Feb is "x" at k=3.)
-    assert at3[SEX].display(3).at["M", "Feb"] == "x" and at3[AGE].display(3).at["child", "Apr"] == "5"
-    assert recoverable(grids, at3) == []
+    # at k=3 a 3 and a 4 are published as counted (here neither is needed as a partner)
+    assert at3[SEX].display(3).at["M", "Feb"] == "3" and at3[AGE].display(3).at["child", "Jan"] == "4"
+    assert recoverable(grids, at3) == [] and audit(grids, at3, 3) == []
     assert at3[SEX].display(3).at["X", "Mar"] == "<3"
     # k=1 hides nothing
     assert all_cells(protect(grids, k=1)) == []
@@ -256,11 +293,11 @@ def test_previous_edition_keeps_cells_hidden():
 
     # F/Mar is revised from 11 to 5; F/Jan and F/Feb are unchanged.
     revised = [Grid("v", pd.DataFrame([[3, 6, 5], [9, 8, 10]], index=["F", "M"], columns=months))]
-    # Without the rule, Mar (5) is now the smallest partner of F/Jan and Feb (6) is published -- and last
-    # edition's row (20 - 11 = Jan + Feb = 9) then gives F/Jan = 3 away.
+    # Without the rule, the revised table is protected on its own and hides F/Mar (5) too -- but last
+    # edition's row (20 - 11 = Jan + Feb = 9) gives F/Mar = 14 - 9 = 5 away, and M/Mar with it.
     naive = protect(revised)
-    assert naive["v"].display(5).at["F", "Feb"] == "6"
-    assert ("v", "F", "Jan") in recoverable(revised, naive, previous=previous)
+    assert naive["v"].display(5).loc["F"].tolist() == ["<5", "x", "x", "14"]
+    assert recoverable(revised, naive, previous=previous) == [("v", "F", "Mar"), ("v", "M", "Mar")]
     # With the previous edition, the cells hidden then stay hidden and nothing can be worked out.
     kept = protect(revised, previous=previous)
     assert [c[1:3] for c in kept["v"].cells()] == [("F", "Jan"), ("F", "Feb"), ("M", "Jan"), ("M", "Feb")]
@@ -322,6 +359,7 @@ def test_property_random_linked_grids(data):
 
     result = protect(grids, k=k)
     assert recoverable(grids, result) == []
+    assert audit(grids, result, k) == []  # with the aggregates too
     for g in grids:
         p = result[g.name]
         plain = unsuppressed(p).display(k)
@@ -339,3 +377,242 @@ def test_property_random_linked_grids(data):
     if flags["column_totals"]:  # a shared month total is hidden in both tables or in neither
         assert (result["a"].status.loc["Total", cols] != "").tolist() == \
                (result["b"].status.loc["Total", cols] != "").tolist()
+
+
+# ------------------------------------------------------------------------------------------------ LP audit
+# An independent check of what a reader can work out, written from the tables' structure alone (not from
+# pipeline/suppress.py's system): every figure a table shows is a sum of interior cells; grids that share a
+# margin have equal totals; an aggregate cell is the sum of its parts. A reader knows every published number,
+# that cells are >= 0, that "<k" is 1 .. k-1 and that "x" is at least k (0 and 1 .. k-1 are never "x"). For
+# every "<k" figure, linear programming (HiGHS) gives the least and greatest value that agrees with all that;
+# it must be as wide as what the marks alone allow (a figure of 1 .. k-1 when nothing else is known; a total
+# of two "<k" cells is at least 2 whatever is published).
+
+def grid_figures(grids: list[Grid], shown: dict[str, pd.DataFrame]):
+    """Variables (one per interior cell), the shown figures as ({variable: 1}, text) and the relations."""
+    var = {(g.name, r, c): n for n, (g, r, c) in enumerate(
+        (g, r, c) for g in grids for r in g.counts.index for c in g.counts.columns)}
+
+    def cells(g, r, c):
+        rows = list(g.counts.index) if r == "Total" else [r]
+        cols = list(g.counts.columns) if c == "Total" else [c]
+        return {var[(g.name, rr, cc)]: 1 for rr in rows for cc in cols}
+
+    figures = []
+    for g in grids:
+        if not g.protect:
+            continue  # linked to nothing here: what it shows is about other people
+        frame = shown[g.name]
+        figures += [(g.name, r, c, cells(g, r, c), str(frame.at[r, c]))
+                    for r in frame.index for c in frame.columns if str(frame.at[r, c]) != ""]
+    relations = []
+    margins: dict[str, list[Grid]] = {}
+    for g in grids:
+        if g.column_margin:
+            margins.setdefault(g.column_margin, []).append(g)
+    for members in margins.values():
+        first = members[0]
+        for other in members[1:]:
+            for c in [*first.counts.columns, "Total"]:
+                relations.append({**cells(first, "Total", c),
+                                  **{v: -1 for v in cells(other, "Total", c)}})
+    by_name = {g.name: g for g in grids}
+    for g in grids:
+        for source, mapping in g.aggregates:
+            for r in g.counts.index:
+                for q, parts in mapping.items():
+                    relation = dict(cells(g, r, q))
+                    for p in parts:
+                        relation.update({v: -1 for v in cells(by_name[source], r, p)})
+                    relations.append(relation)
+    return len(var), figures, relations
+
+
+def lp_audit(n: int, figures: list, relations: list[dict], k: int) -> list[tuple]:
+    """The "<k" figures narrowed by the published numbers: (grid, row, column, least, greatest, allowed)."""
+    from scipy.optimize import linprog
+
+    def program(with_numbers: bool):
+        a_eq, b_eq, a_ub, b_ub = [], [], [], []
+        for relation in relations:
+            a_eq.append(vector(relation))
+            b_eq.append(0)
+        for *_, coefficients, text in figures:
+            row = vector(coefficients)
+            if text == f"<{k}":
+                a_ub += [row, -row]
+                b_ub += [k - 1, -1]
+            elif text == "x" or (not with_numbers and text != "0"):
+                a_ub.append(-row)
+                b_ub.append(-k)
+            elif with_numbers or text == "0":
+                a_eq.append(row)
+                b_eq.append(int(text))
+
+        def interval(row):
+            ends = []
+            for sign in (1, -1):
+                r = linprog(sign * row, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub or None,
+                            A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None),
+                            method="highs")
+                assert r.status in (0, 3), r.message  # 3: unbounded (a greatest value only)
+                ends.append(sign * r.fun if r.status == 0 else np.inf)
+            return ends
+        return interval
+
+    def vector(coefficients):
+        v = np.zeros(n)
+        for j, a in coefficients.items():
+            v[j] += a
+        return v
+
+    published, marks = program(True), program(False)
+    out = []
+    for name, r, c, coefficients, text in figures:
+        if text == f"<{k}":
+            low, high = published(vector(coefficients))
+            if low <= 1 + 1e-6 and high >= k - 1 - 1e-6:
+                continue  # the whole of 1 .. k-1
+            ref_low, ref_high = marks(vector(coefficients))
+            if low > max(1, ref_low) + 1e-6 or high < min(k - 1, ref_high) - 1e-6:
+                out.append((name, str(r), str(c), round(low, 3), round(high, 3), (ref_low, ref_high)))
+    return out
+
+
+def audit(grids: list[Grid], result: dict[str, Protected], k: int = 5) -> list[tuple]:
+    return lp_audit(*grid_figures(grids, {n: p.display(k) for n, p in result.items()}), k)
+
+
+def test_lp_audit_finds_what_exact_recovery_misses():
+    # F/Jan 3 and F/Feb 1 are hidden with their partners M/Jan 8 and M/Feb 6 ("x"): nothing can be worked
+    # out exactly, but column Feb says F/Feb = 7 - M/Feb <= 7 - 5 = 2, and row F then F/Jan = 4 - F/Feb >= 2.
+    g = Grid("v", pd.DataFrame([[3, 1, 9], [8, 6, 11]], index=["F", "M"], columns=["Jan", "Feb", "Mar"]))
+    primary = status_only(protect([g]), "primary")
+    status = primary["v"].status.copy()
+    status.loc["M", ["Jan", "Feb"]] = "secondary"
+    leaky = {"v": Protected(g, status)}
+    assert recoverable([g], leaky) == []
+    assert [f[:5] for f in audit([g], leaky)] == [("v", "F", "Jan", 2.0, 3.0), ("v", "F", "Feb", 1.0, 2.0)]
+    # protect() hides until both have their whole range: with M/Feb ("x", >= 5) a published Feb total 7
+    # would say F/Feb <= 2, so the Feb total goes, and the Jan total with it (else Feb's = 38 - 11 - 20)
+    result = protect([g])
+    assert audit([g], result) == [] and recoverable([g], result) == []
+    shown = result["v"].display(5)
+    assert shown.loc["F"].tolist() == ["<5", "<5", "x", "13"] and shown.loc["M"].tolist() == ["8", "x", "x", "25"]
+    assert shown.loc["Total"].tolist() == ["x", "x", "20", "38"]
+
+
+def test_lp_audit_on_the_fixture():
+    grids = fixture_grids()
+    assert audit(grids, protect(grids)) == []
+    # the hand-derived pattern of the exact check alone: X and U (1 and 2) hide their row totals and their
+    # sum is 142 - 69 - 70 = 3, so each is at most 2
+    old = exact_only()
+    assert recoverable(grids, old) == []
+    assert ("victims_sex_by_month", "X", "Total", 1.0, 2.0) in [f[:5] for f in audit(grids, old)]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.data())
+def test_lp_audit_random_tables(data):
+    k = data.draw(st.sampled_from([3, 5]), label="k")
+    n_rows, n_cols = data.draw(st.integers(1, 3), label="rows"), data.draw(st.integers(1, 4), label="cols")
+    rows, cols = [f"r{i}" for i in range(n_rows)], [f"m{j}" for j in range(n_cols)]
+    cell = st.integers(0, 12)
+    a = pd.DataFrame([[data.draw(cell) for _ in cols] for _ in rows], index=rows, columns=cols)
+    split = [data.draw(st.integers(0, int(a[c].sum()))) for c in cols]
+    b = pd.DataFrame([split, [int(a[c].sum()) - s for c, s in zip(cols, split)]], index=["b0", "b1"], columns=cols)
+    flags = dict(row_totals=data.draw(st.booleans()), column_totals=data.draw(st.booleans()),
+                 grand_total=data.draw(st.booleans()))
+    grids = [Grid("a", a, column_margin="m", **flags), Grid("b", b, column_margin="m")]
+    result = protect(grids, k=k)
+    assert recoverable(grids, result) == []
+    assert audit(grids, result, k) == []
+
+
+# ------------------------------------------------------------------------------------- the sample editions
+@pytest.fixture(scope="module")
+def sample_editions(tmp_path_factory):
+    """raw/ loaded into a fresh warehouse; the public 2024 and then the 2025 report (which revises the
+    2024 column the 2024 edition published), without chart images; their grids as count_grids builds them."""
+    import duckdb
+    from typer.testing import CliRunner
+
+    from conftest import isolate
+    from pipeline import load, report
+    from pipeline.cli import app
+    from pipeline.config import Config
+    from pipeline.settings import Settings
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path_factory.mktemp("suppress")
+    (root / "tipstats.toml").write_text('[charts]\nbrowser = "/nonexistent/chromium"\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, root, repo / "raw")
+        patch.setenv("TIPSTATS_CONFIG", str(root / "tipstats.toml"))
+        load.refresh(Settings.from_env())
+        for year in (2024, 2025):
+            result = CliRunner().invoke(app, ["report", "--year", str(year)], catch_exceptions=False)
+            assert result.exit_code == 0, result.stderr
+        con = duckdb.connect(str(root / "warehouse" / "tipstats.duckdb"), read_only=True)
+        grids = {y: report.count_grids(report.gather(con, report.Period.of_year(y)), report.Period.of_year(y),
+                                       Config()) for y in (2024, 2025)}
+        con.close()
+    records = {}
+    for path in (root / "reports").rglob(".editions/*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not record["restricted"]:
+            records[int(record["period"])] = record
+    tables = {}
+    for path in (root / "reports").rglob("tables/*.csv"):
+        if "restricted" not in path.parts and path.parent.parent.name == "2025":
+            with open(path, newline="", encoding="utf-8") as f:
+                tables[path.stem] = list(csv.reader(f))
+    return {"grids": grids, "records": records, "tables": tables}
+
+
+def shown_by(record: dict) -> dict[str, pd.DataFrame]:
+    return {name: pd.DataFrame(d["data"], index=d["index"], columns=d["columns"])
+            for name, d in record["displays"].items()}
+
+
+def test_lp_audit_finds_nothing_in_the_sample_editions(sample_editions):
+    grids = [g for g in sample_editions["grids"][2025] if g.protect]
+    n, figures, relations = grid_figures(grids, shown_by(sample_editions["records"][2025]))
+    assert sum(1 for f in figures if f[-1] == "<5") == 39
+    # what the 2024 edition published about the same cells (same data: the values are unchanged)
+    then = shown_by(sample_editions["records"][2024])
+    same = {(f[0], f[1], f[2]): f[3] for f in figures}
+    earlier = [(name, r, c, same[(name, r, c)], str(frame.at[r, c]))
+               for name, frame in then.items() if name.startswith("victims")
+               for r in frame.index for c in frame.columns if (name, r, c) in same and frame.at[r, c] != ""]
+    assert len(earlier) == 53  # its whole 2024 column: 5 + 9 + 27 + 9 + 3 figures
+    assert lp_audit(n, figures, relations, 5) == []
+    assert lp_audit(n, figures + earlier, relations, 5) == []
+    # each edition on its own too
+    old = [g for g in sample_editions["grids"][2024] if g.protect]
+    assert lp_audit(*grid_figures(old, then), 5) == []
+
+
+def test_the_2025_headline_victims_are_published(sample_editions):
+    tables = sample_editions["tables"]
+    headline = {row[0]: row for row in tables["headline"]}
+    header = tables["headline"][0]
+    victims = dict(zip(header, headline["victims_identified"]))
+    assert (victims["trafficking"], victims["related"], victims["all"]) == ("24", "5", "29")
+    # victims by sex, one column per year: only male 2025 (2) is small; female 2025 (27) hides with it,
+    # since the year's total (29, the headline) is published
+    def codes_and_cells(rows):  # the labels are the edition language's
+        return [[row[0], *row[2:]] for row in rows]
+
+    assert codes_and_cells(tables["victims_by_sex"]) == [
+        ["code", "2024", "2025"],
+        ["F", "30", "x"],
+        ["M", "15", "<5"],
+        ["X", "0", "0"],
+        ["U", "0", "0"],
+        ["Total", "45", "29"],
+    ]
+    # 2024: related (3) is small and the year's total 45 is published, so trafficking (42) hides with it
+    assert codes_and_cells(tables["victims_by_group"]) == [["code", "2024", "2025"], ["trafficking", "x", "24"],
+                                                           ["related", "<5", "5"], ["Total", "45", "29"]]
