@@ -7,7 +7,6 @@ LibreOffice write what openpyxl never would (exponent numbers, rows out of order
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -259,9 +258,7 @@ def test_a_sheet_that_takes_too_long_to_parse_is_refused(validate_rows, monkeypa
     monkeypatch.setenv("TIPSTATS_MAX_XLSX_SECONDS", "1")
     data = workbook(row(1, list(VIC)) + "<x/>" * 12_000_000)
     assert len(data) < 200_000
-    started = time.monotonic()
-    result = validate_rows("victims", data, name="victims.xlsx")
-    assert time.monotonic() - started < 15  # 1 s of processor time, on a machine that may be busy
+    result = validate_rows("victims", data, name="victims.xlsx")  # the refusal says the limit stopped it
     assert result.file_error == ("victims.xlsx: still being read after 1 s, the limit (TIPSTATS_MAX_XLSX_SECONDS); "
                                  "refused: split the delivery or raise the limit")
 
