@@ -1,5 +1,5 @@
 """The committed sample deliveries in raw/ are exactly what pipeline.sample writes, and they hold what the
-pipeline must cope with: every row-level check, and each special feature of DATA-SPEC v1.2.
+pipeline must cope with: every row-level check, and each special feature of DATA-SPEC v1.3.
 
 The files are read here with csv/openpyxl only, so that these tests say what is in the files whatever the
 pipeline's reader does with them.
