@@ -1,4 +1,4 @@
-"""Deterministic sample deliveries: the monthly delta files of DATA-SPEC v1.3 (its delivery format is that of v1.2), with known defects.
+"""Deterministic sample deliveries: the monthly delta files of DATA-SPEC v1.3, with known defects.
 
 `generate()` simulates trafficking cases from the police investigation through prosecution, first-instance
 judgment, appeal and Supreme Court, and writes what each agency would deliver month by month into
