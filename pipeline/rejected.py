@@ -22,7 +22,7 @@ from pipeline import pseudonym
 from pipeline.staging import arrow
 
 # The longest legitimate rejected values are code-list typos (the longest code, "mitigating_circumstances",
-# has 24 characters), dates (10), numbers and offence codes ("CCRK2019.165.1": 14); a longer value is a field
+# has 24 characters), dates (10), numbers and offence codes (about 15); a longer value is a field
 # that swallowed the rest of its line (an unterminated quote) or free text, where a name can hide.
 MAX_CLEAR = 30
 DIGIT_RUN = re.compile(r"\d{6}")  # \d: digits of every script, so fullwidth digits are no way round it
