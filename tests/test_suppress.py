@@ -339,21 +339,29 @@ def test_invalid_counts_and_links_are_rejected():
         protect([Grid("a", a), Grid("q", quarter, aggregates=(("a", {"Q1": ["Jan", "Mar"]}),))])
 
 
-@settings(max_examples=50, deadline=None, derandomize=True)
-@given(st.data())
-def test_property_random_linked_grids(data):
+def random_tables(data, max_rows: int, min_cols: int, max_cols: int):
+    """(k, columns, a, b, a's margin flags): a random table a, and b splitting a's column totals over two rows
+    (b shares a's column margin)."""
     k = data.draw(st.sampled_from([3, 5]), label="k")
-    n_rows, n_cols = data.draw(st.integers(1, 4), label="rows"), data.draw(st.integers(2, 5), label="cols")
+    n_rows = data.draw(st.integers(1, max_rows), label="rows")
+    n_cols = data.draw(st.integers(min_cols, max_cols), label="cols")
     rows, cols = [f"r{i}" for i in range(n_rows)], [f"m{j}" for j in range(n_cols)]
     cell = st.integers(0, 12)
     a = pd.DataFrame([[data.draw(cell) for _ in cols] for _ in rows], index=rows, columns=cols)
-    # b splits a's column totals over two rows (shares a's column margin)
     split = [data.draw(st.integers(0, int(a[c].sum()))) for c in cols]
     b = pd.DataFrame([split, [int(a[c].sum()) - s for c, s in zip(cols, split)]], index=["b0", "b1"], columns=cols)
-    halves = {"h1": cols[: n_cols // 2], "h2": cols[n_cols // 2:]}
-    h = pd.DataFrame({q: a[parts].sum(axis=1) for q, parts in halves.items()})
     flags = dict(row_totals=data.draw(st.booleans()), column_totals=data.draw(st.booleans()),
                  grand_total=data.draw(st.booleans()))
+    return k, cols, a, b, flags
+
+
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(st.data())
+def test_property_random_linked_grids(data):
+    k, cols, a, b, flags = random_tables(data, max_rows=4, min_cols=2, max_cols=5)
+    n_cols = len(cols)
+    halves = {"h1": cols[: n_cols // 2], "h2": cols[n_cols // 2:]}
+    h = pd.DataFrame({q: a[parts].sum(axis=1) for q, parts in halves.items()})
     grids = [Grid("a", a, column_margin="m", **flags), Grid("b", b, column_margin="m"),
              Grid("h", h, aggregates=(("a", halves),)), Grid("u", a, protect=False)]
 
@@ -515,15 +523,7 @@ def test_lp_audit_on_the_fixture():
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.data())
 def test_lp_audit_random_tables(data):
-    k = data.draw(st.sampled_from([3, 5]), label="k")
-    n_rows, n_cols = data.draw(st.integers(1, 3), label="rows"), data.draw(st.integers(1, 4), label="cols")
-    rows, cols = [f"r{i}" for i in range(n_rows)], [f"m{j}" for j in range(n_cols)]
-    cell = st.integers(0, 12)
-    a = pd.DataFrame([[data.draw(cell) for _ in cols] for _ in rows], index=rows, columns=cols)
-    split = [data.draw(st.integers(0, int(a[c].sum()))) for c in cols]
-    b = pd.DataFrame([split, [int(a[c].sum()) - s for c, s in zip(cols, split)]], index=["b0", "b1"], columns=cols)
-    flags = dict(row_totals=data.draw(st.booleans()), column_totals=data.draw(st.booleans()),
-                 grand_total=data.draw(st.booleans()))
+    k, cols, a, b, flags = random_tables(data, max_rows=3, min_cols=1, max_cols=4)
     grids = [Grid("a", a, column_margin="m", **flags), Grid("b", b, column_margin="m")]
     result = protect(grids, k=k)
     assert recoverable(grids, result) == []
