@@ -127,9 +127,9 @@ print(json.dumps({"stages": exclusive, "total": total, "rows": rows, "touched": 
 
 REPORT = """
 import json, time
-from pipeline import report
+from pipeline.publication import publish
 start = time.perf_counter()
-report.after_refresh()  # what refresh publishes: the latest complete year and the latest month
+publish.after_refresh()  # what refresh publishes: the latest complete year and the latest month
 print(json.dumps({"seconds": time.perf_counter() - start}))
 """
 

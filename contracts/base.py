@@ -17,16 +17,23 @@ from functools import lru_cache
 import pandas as pd
 import pandera.pandas as pa
 
-from contracts import codes
+from contracts import codes, pack
 
 MAX_ID_LENGTH = 40
 MAX_INT_DIGITS = 9  # larger numbers are out of range for every integer column; keeps Int64 safe
-EARLIEST_DATE = pd.Timestamp("2000-01-01")
-AGE_OF_CRIMINAL_RESPONSIBILITY = 14  # Juvenile Justice Code (unverified, see DOMAIN.md)
 
-TRUE_WORDS = ("true", "yes", "1", "po", "da")
-FALSE_WORDS = ("false", "no", "0", "jo", "ne")
-BOOLEAN_WORDS = {**{w: "true" for w in TRUE_WORDS}, **{w: "false" for w in FALSE_WORDS}}
+# read in every country; the pack adds its own languages' words (pack.toml [booleans])
+TRUE_WORDS = ("true", "yes", "1")
+FALSE_WORDS = ("false", "no", "0")
+
+
+def boolean_words() -> dict[str, str]:
+    p = pack.active()
+    return {**{w: "true" for w in TRUE_WORDS + p.true_words}, **{w: "false" for w in FALSE_WORDS + p.false_words}}
+
+
+def earliest_date() -> pd.Timestamp:
+    return pd.Timestamp(pack.active().earliest_date)
 
 DATE_DOTTED = r"^([0-9]{2})\.([0-9]{2})\.([0-9]{4})$"
 DATE_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4})$"
@@ -103,6 +110,18 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", visible(str(name)).strip().lower())
 
 
+def header_name(header: str) -> str:
+    """The contract's column for a delivered header: normalised, and the pack's own name of the fine column
+    (pack.toml [money] fine_column, e.g. fine_eur) read as `fine`."""
+    name = normalise_header(header)
+    return "fine" if name == pack.active().fine_column else name
+
+
+def delivered_header(column: str) -> str:
+    """The header an agency sends for a contract column (the inverse of header_name), as messages name it."""
+    return pack.active().fine_column if column == "fine" else column
+
+
 def _visible_cells(text: pd.Series) -> pd.Series:
     """visible() on the cells that are not plain ASCII (nearly all are, and need nothing)."""
     odd = ~text.str.isascii()
@@ -127,13 +146,19 @@ def _region(text: str) -> str:
     return codes.region_alias_map().get(codes.fold(text), text)
 
 
-def _boolean(text: str) -> str:
-    return BOOLEAN_WORDS.get(text.lower(), text)
+def _boolean(text: str, words: dict[str, str]) -> str:
+    return words.get(text.lower(), text)
 
 
-def _offence(text: str) -> str:
-    # "ccrk2019.165.1" → "CCRK2019.165.1"; the law part is case-insensitive like every code
-    return re.sub(r"\s+", "", text.upper())
+def _offence(text: str, aliases: dict[str, str], case: dict[str, str]) -> str:
+    """An agency's token for a provision (codes/offence_aliases.csv) → its code; else the code without spaces,
+    the law part in upper case and the rest in the case the law writes it in (law.csv `case`)."""
+    if codes.fold(text) in aliases:
+        return aliases[codes.fold(text)]
+    law, dot, rest = re.sub(r"\s+", "", text).partition(".")
+    law = law.upper()
+    rest = rest.lower() if case.get(law) == "lower" else rest.upper()
+    return law + dot + rest
 
 
 def person_identifier(text: pd.Series) -> pd.Series:
@@ -148,6 +173,7 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
     Values that do not normalise are left as sent, so the contract can quote them back to the agency.
     """
     out = pd.DataFrame(index=frame.index)
+    words, aliases, case = boolean_words(), codes.offence_alias_map(), codes.offence_case()
     for col in source.columns + (WITHDRAWN,):
         text = _visible_cells(frame[col.name].astype("str")).str.strip()
         if col.kind == "code":
@@ -155,9 +181,9 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
         elif col.kind == "region":
             text = _per_value(text, _region)
         elif col.kind == "offence":
-            text = _per_value(text, _offence)
+            text = _per_value(text, lambda v: _offence(v, aliases, case))
         elif col.kind == "bool":
-            text = _per_value(text, _boolean)
+            text = _per_value(text, lambda v: _boolean(v, words))
         elif col.kind == "person":
             text = person_identifier(text)
         out[col.name] = text
@@ -174,11 +200,6 @@ def _blank_or(test):
     return lambda s: (s == "") | test(s)
 
 
-def _offence_pattern() -> str:
-    laws = "|".join(re.escape(c) for c in codes.code_list("law"))
-    return rf"^({laws})\.[0-9]+[A-Z]?(\.[0-9]+)?$"
-
-
 @lru_cache(maxsize=None)  # built once per source and decimal mark: every chunk of every file uses it
 def raw_schema(source: Source, decimal_comma: bool) -> pa.DataFrameSchema:
     columns = {}
@@ -191,7 +212,7 @@ def raw_schema(source: Source, decimal_comma: bool) -> pa.DataFrameSchema:
         elif col.kind in ("code", "region"):
             checks.append(named_check(_blank_or(lambda s, a=col.codes: s.isin(a)), "code_list"))
         elif col.kind == "offence":
-            checks.append(named_check(_blank_or(lambda s, p=_offence_pattern(): s.str.match(p)), "offence_code"))
+            checks.append(named_check(_blank_or(lambda s, p=codes.offence_pattern(): s.str.match(p)), "offence_code"))
         elif col.kind == "date":
             checks.append(named_check(_blank_or(lambda s: s.str.match(DATE_PATTERN)), "date_format"))
         elif col.kind == "int":
@@ -278,7 +299,9 @@ def at_most(high, name: str = "range") -> pa.Check:
 
 
 def birth_year_check(reference: str | tuple[str, str]) -> pa.Check:
-    """birth_year within 1900 … year(reference date) − 14; reference may be (preferred, fallback)."""
+    """birth_year within 1900 … year(reference date) − the age of criminal responsibility (pack.toml);
+    reference may be (preferred, fallback)."""
+    minimum_age = pack.active().age_of_criminal_responsibility
 
     def ok(df: pd.DataFrame) -> pd.Series:
         if isinstance(reference, tuple):
@@ -287,7 +310,7 @@ def birth_year_check(reference: str | tuple[str, str]) -> pa.Check:
             ref = df[reference]
         year = ref.dt.year.astype("Int64")
         by = df["birth_year"]
-        good = (by >= 1900) & (by <= year - AGE_OF_CRIMINAL_RESPONSIBILITY)
+        good = (by >= 1900) & (by <= year - minimum_age)
         return (by.isna() | year.isna() | good).fillna(True).astype(bool)
 
     return named_check(ok, "birth_year_range")
@@ -331,7 +354,7 @@ def typed_schema(source: Source, month: str) -> pa.DataFrameSchema:
     if "age" in columns:
         columns["age"] = pa.Column("Int64", [at_least(0), at_most(120)], nullable=True)
     if "opened_on" in columns:
-        columns["opened_on"].checks.append(at_least(EARLIEST_DATE, "date_range"))
+        columns["opened_on"].checks.append(at_least(earliest_date(), "date_range"))
     row_checks = list(source.row_checks()) if source.row_checks else []
     row_checks.append(unique_key(source.key, tuple(k for k in source.key if k in source.required)))
     return pa.DataFrameSchema(columns, checks=row_checks, strict=True, name=f"{source.name} (typed)")

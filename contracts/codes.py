@@ -1,18 +1,20 @@
-"""Code lists, region aliases and the statute table, read from the data files beside this module.
+"""Code lists, aliases and the statute table, read from the active country pack (contracts/pack.py).
 
-Law and code lists are data: another country is a new data pack (these CSV files), not new code.
+Law and code lists are data: another country is a new pack (docs/packs.md), not new code. Every function
+reads the pack in use when it is called (cached per pack folder), so a process may switch packs.
 """
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from functools import cache
 from pathlib import Path
 
-HERE = Path(__file__).parent
-CODES_DIR = HERE / "codes"
+from contracts import pack
 
-BASIC_REGIONS_LEVEL = "basic"
+HERE = Path(__file__).parent
+LABELS_DIR = HERE / "labels"  # the words of tipstats itself; a pack's own words are in its labels/
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -20,39 +22,73 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-@cache
+def codes_dir() -> Path:
+    return pack.active().path("codes")
+
+
 def code_list(name: str) -> tuple[str, ...]:
-    """The codes of contracts/codes/<name>.csv, in file order (the order published tables follow)."""
-    return tuple(dict.fromkeys(r["code"] for r in read_rows(CODES_DIR / f"{name}.csv")))
+    """The codes of the pack's codes/<name>.csv, in file order (the order published tables follow)."""
+    return _code_list(codes_dir(), name)
 
 
 @cache
+def _code_list(folder: Path, name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r["code"] for r in read_rows(folder / f"{name}.csv")))
+
+
 def code_labels(name: str) -> dict[str, str]:
-    return {r["code"]: r["label"] for r in read_rows(CODES_DIR / f"{name}.csv")}
+    return _code_labels(codes_dir(), name)
 
 
 @cache
+def _code_labels(folder: Path, name: str) -> dict[str, str]:
+    return {r["code"]: r["label"] for r in read_rows(folder / f"{name}.csv")}
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    """The rows of the pack's codes/<name>.csv (read once per pack)."""
+    return _rows(codes_dir(), name)
+
+
+@cache
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    return read_rows(folder / f"{name}.csv")
+
+
 def regions(*levels: str) -> tuple[str, ...]:
-    return tuple(r["code"] for r in read_rows(CODES_DIR / "region.csv") if r["level"] in levels)
+    """The codes of codes/region.csv at the given levels (courts, offices, regions)."""
+    return tuple(r["code"] for r in rows("region") if r["level"] in levels)
 
 
-@cache
 def verdicts_for(instance: str) -> tuple[str, ...]:
-    return tuple(r["code"] for r in read_rows(CODES_DIR / "verdict.csv") if r["instance"] == instance)
+    return tuple(r["code"] for r in rows("verdict") if r["instance"] == instance)
 
 
-@cache
+def convicting_verdicts() -> frozenset[tuple[str, str]]:
+    """(instance, verdict) pairs that convict."""
+    return frozenset((r["instance"], r["code"]) for r in rows("verdict") if r["convicting"].lower() == "true")
+
+
 def instance_courts() -> dict[str, tuple[str, ...]]:
-    """Which courts may decide at each instance: `basic` stands for every basic-level court."""
-    out = {}
-    for r in read_rows(CODES_DIR / "instance.csv"):
-        out[r["code"]] = regions(BASIC_REGIONS_LEVEL) if r["court"] == "basic" else (r["court"],)
-    return out
+    """Which courts may decide at each instance: those of the instance's level (pack.toml [courts])."""
+    return {i.code: regions(i.level) for i in pack.active().instances}
 
 
-@cache
+def first_instance_courts() -> tuple[str, ...]:
+    return regions(pack.active().first_instance.level)
+
+
+def office_court(office: str) -> str | None:
+    """The court an office's cases go to: codes/region.csv `court`, else the office itself when it is a
+    court of first instance, else None (unknown)."""
+    row = next(r for r in rows("region") if r["code"] == office)
+    if row.get("court"):
+        return row["court"]
+    return office if office in first_instance_courts() else None
+
+
 def pii_columns() -> frozenset[str]:
-    return frozenset(r["column"] for r in read_rows(CODES_DIR / "pii_columns.csv"))
+    return frozenset(r["column"] for r in rows("pii_columns"))
 
 
 def fold(text: str) -> str:
@@ -62,12 +98,16 @@ def fold(text: str) -> str:
     return " ".join(plain.lower().split())
 
 
-@cache
 def region_alias_map() -> dict[str, str]:
+    return _region_alias_map(codes_dir())
+
+
+@cache
+def _region_alias_map(folder: Path) -> dict[str, str]:
     """Folded spelling → region code, for codes, aliases and aliases behind an official prefix."""
-    prefixes = [fold(r["prefix"]) for r in read_rows(CODES_DIR / "region_prefixes.csv")]
-    names = {fold(r["alias"]): r["code"] for r in read_rows(CODES_DIR / "region_aliases.csv")}
-    names.update({fold(c): c for c in regions("basic", "special_office", "appeal", "supreme")})
+    prefixes = [fold(r["prefix"]) for r in read_rows(folder / "region_prefixes.csv")]
+    names = {fold(r["alias"]): r["code"] for r in read_rows(folder / "region_aliases.csv")}
+    names.update({fold(r["code"]): r["code"] for r in read_rows(folder / "region.csv")})
     out = dict(names)
     for prefix in prefixes:
         for name, code in names.items():
@@ -75,12 +115,51 @@ def region_alias_map() -> dict[str, str]:
     return out
 
 
+def offence_alias_map() -> dict[str, str]:
+    """Folded agency token → offence code (codes/offence_aliases.csv)."""
+    return _offence_alias_map(codes_dir())
+
+
 @cache
+def _offence_alias_map(folder: Path) -> dict[str, str]:
+    path = folder / "offence_aliases.csv"
+    return {fold(r["alias"]): r["offence_code"] for r in read_rows(path)} if path.exists() else {}
+
+
+def laws() -> list[dict[str, str]]:
+    return rows("law")
+
+
+def offence_pattern() -> str:
+    """One regular expression for every offence code the pack's laws accept: `LAW.` then the law's pattern."""
+    return _offence_pattern(codes_dir())
+
+
+@cache
+def _offence_pattern(folder: Path) -> str:
+    parts = [rf"{re.escape(r['code'])}\.(?:{r['pattern']})" for r in read_rows(folder / "law.csv")]
+    return rf"^(?:{'|'.join(parts)})$"
+
+
+def offence_case() -> dict[str, str]:
+    """Law code (upper case) → how the rest of its codes are written: `upper` or `lower`."""
+    return {r["code"].upper(): r["case"] for r in laws()}
+
+
 def statutes() -> list[dict[str, str]]:
-    return read_rows(HERE / "statutes.csv")
+    return _statutes(pack.active().root)
 
 
 @cache
+def _statutes(root: Path) -> list[dict[str, str]]:
+    return read_rows(root / "statutes.csv")
+
+
 def checks() -> dict[str, str]:
-    """Check name → what the agency should do about it (contracts/checks.csv)."""
-    return {r["check"]: r["what the agency should do"] for r in read_rows(HERE / "checks.csv")}
+    """Check name → what the agency should do about it (the pack's checks.csv)."""
+    return _checks(pack.active().root)
+
+
+@cache
+def _checks(root: Path) -> dict[str, str]:
+    return {r["check"]: r["what the agency should do"] for r in read_rows(root / "checks.csv")}

@@ -14,7 +14,8 @@ Checks (each finding names the check, where — file or table, column — and wh
   that no table holds (DuckDB does not overwrite the blocks it frees);
 - `public`: outputs under reports/ outside any `restricted/` folder hold no pseudonym (person_key,
   victim_key, judge_key) and no case number (case_id, prosecution_id, judgment_id) of the warehouse;
-- `load_log`: every file's rows read = new + replacing + unchanged + stored not current + quarantined;
+- `load_log`: every file's rows read = mapped (an imported agency file) + new + replacing + unchanged +
+  stored not current + quarantined;
   the versions stored and the rows quarantined are those the load log counts; every file of every loaded
   month in raw/ is in the load log with its hash and row count;
 - `marts`: the units of every figure (mart_units) are those of the core tables (int_*) and of the current
@@ -70,7 +71,7 @@ from typing import Annotated
 import duckdb
 import typer
 
-from contracts import SOURCES, codes
+from contracts import SOURCES, codes, pack
 from contracts.base import normalise_header
 from pipeline import load, pseudonym, rejected, terminal
 from pipeline.export import FORMULA_STARTS
@@ -194,7 +195,7 @@ def trie_pattern(words: Iterable[str]) -> str:
 def vocabulary() -> set[str]:
     """Words that are no one's identifier although an agency may send them as one."""
     words = set(PLACEHOLDERS)
-    for path in codes.CODES_DIR.glob("*.csv"):
+    for path in codes.codes_dir().glob("*.csv"):
         for row in codes.read_rows(path):
             words.update(v.strip().lower() for v in row.values() if v)
     for spec in SOURCES.values():
@@ -224,7 +225,7 @@ def identifier_columns() -> frozenset[str]:
 def written_words() -> frozenset[str]:
     """Words the pipeline writes itself: of the report labels, the code lists and the text of its messages
     (the string literals of its modules; not the sample generator's, whose names are made-up people's)."""
-    texts = [p.read_text(encoding="utf-8") for folder in (codes.HERE / "labels", codes.CODES_DIR)
+    texts = [p.read_text(encoding="utf-8") for folder in (codes.LABELS_DIR, pack.active().path("labels"), codes.codes_dir())
              for p in sorted(folder.glob("*.csv"))]
     for path in sorted(Path(__file__).parent.glob("*.py")):
         if path.name == "sample.py":
@@ -391,7 +392,7 @@ def file_text(path: Path) -> str | None:
     except UnicodeDecodeError:
         if path.suffix.lower() not in TEXT_SUFFIXES:
             return None
-        text = data.decode("cp1250", errors="replace")
+        text = data.decode((pack.active().encodings or ("latin-1",))[0], errors="replace")
     if path.suffix.lower() in (".html", ".htm", ".xml", ".svg"):
         # the plotly.js bundle a report page embeds is the library's code, not the page's text: its
         # identifiers and strings ("=1+3") would match identifiers sent in raw/
@@ -895,12 +896,12 @@ order by 1, 2
 
 
 def check_load_log(con, settings: Settings, scan: RawScan, report: Report) -> None:
-    for file, load_id, read, accounted in con.execute(
-            """select file, load_id, rows_read, rows_new + rows_replacing + rows_unchanged + rows_stored_not_current
-                      + rows_quarantined from load_log where rows_read <> rows_new + rows_replacing + rows_unchanged
-                      + rows_stored_not_current + rows_quarantined order by load_id, file""").fetchall():
+    for file, load_id, read, accounted, imported in con.execute(
+            f"""select file, load_id, rows_read, {load.ACCOUNTED}, rows_mapped is not null from load_log
+                where rows_read <> {load.ACCOUNTED} order by load_id, file""").fetchall():
         report.add("load_log", f"load_log, file {file} (load {load_id})",
-                   f"rows read {read} <> new + replacing + unchanged + stored not current + quarantined = {accounted}")
+                   f"rows read {read} <> {'mapped + ' if imported else ''}new + replacing + unchanged + stored not "
+                   f"current + quarantined = {accounted}")
     stored = "\n    union all\n    ".join(
         f"select '{s}' as source, month, load_id, count(*) as n from {s} group by all" for s in SOURCES)
     for source, month, load_id, counted, held in con.execute(STORED_SQL.format(stored=stored)).fetchall():
@@ -911,6 +912,15 @@ def check_load_log(con, settings: Settings, scan: RawScan, report: Report) -> No
                    f"{held} line(s) quarantined, the load log counts {counted}")
     current = {file: (sha, read, error) for file, sha, read, error in con.execute(
         "select file, sha256, rows_read, file_error from load_log where superseded_by is null").fetchall()}
+    # an agency's own file that `tipstats import` converted (raw/<month>/import/…): its bytes are the load log's
+    for file, sha in con.execute("select file, sha256 from load_log where superseded_by is null "
+                                 "and rows_mapped is not null order by file").fetchall():
+        current.pop(file)
+        path = settings.raw / file
+        if not path.is_file():
+            report.add("load_log", f"raw/{file}", "loaded, but no longer in raw/ (raw/ is never modified)")
+        elif sha256_of(path) != sha:
+            report.add("load_log", f"raw/{file}", "changed since it was loaded (raw/ is never modified)")
     months = {m for (m,) in con.execute("select distinct month from deliveries").fetchall()}
     raw_files = {label for label in scan.all if label.split("/")[0] in months}
     rows = 0
@@ -1035,8 +1045,8 @@ def check_quality(con, settings: Settings, report: Report) -> None:
 
 
 def check_editions(settings: Settings, report: Report) -> None:
-    """No report edition left incomplete: a run cut short leaves its staging folder (pipeline/report.py)."""
-    from pipeline import report as publication
+    """No report edition left incomplete: a run cut short leaves its staging folder (pipeline/publication/publish.py)."""
+    from pipeline.publication import publish as publication
 
     left = publication.incomplete(settings.reports)
     for period, restricted in left:

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from contracts import SOURCES, codes
+from contracts import SOURCES, codes, pack
 from pipeline.settings import SQL_DIR, Limits
 
 LAYERS = ("staging", "core", "marts")
@@ -55,10 +55,14 @@ def build_order(files: dict[str, Path]) -> list[str]:
 
 
 def statute_table() -> pd.DataFrame:
-    """contracts/statutes.csv typed: empty paragraph, bound or date = null; flags as booleans."""
+    """The pack's statutes.csv typed: empty paragraph, bound or date = null; `none` (no mandatory minimum,
+    no maximum) = 0 months for a minimum and null for a maximum; flags as booleans. A provision's versions
+    share its statute_id; an empty offence_key is the provision itself."""
     table = pd.DataFrame(codes.statutes())
     for column in ("paragraph", "offence_key", "fine", "valid_to", "max_months", "min_months", "valid_from"):
         table[column] = table[column].replace("", None)
+    table["min_months"] = table["min_months"].replace("none", "0")
+    table["max_months"] = table["max_months"].replace("none", None)
     for column in ("min_months", "max_months"):
         table[column] = pd.to_numeric(table[column]).astype("Float64")
     for column in ("valid_from", "valid_to"):
@@ -66,18 +70,59 @@ def statute_table() -> pd.DataFrame:
     for column in ("verified_range", "verified_dates", "verified_article"):
         table[column] = table[column].str.lower().eq("true")
     table["statute_id"] = table["law"] + "." + table["article"] + ("." + table["paragraph"]).fillna("")
+    table["offence_key"] = table["offence_key"].fillna(table["statute_id"])
     return table
+
+
+# code lists that are not a list of codes (aliases, prefixes, headers) or have a table of their own
+NOT_CODE_LISTS = ("region_aliases", "region_prefixes", "pii_columns", "offence_aliases", "citizenship_groups")
 
 
 def code_table() -> pd.DataFrame:
     rows = []
-    for path in sorted(codes.CODES_DIR.glob("*.csv")):
-        if path.stem in ("region_aliases", "region_prefixes", "pii_columns"):
+    for path in sorted(codes.codes_dir().glob("*.csv")):
+        if path.stem in NOT_CODE_LISTS:
             continue
         for order, row in enumerate(codes.read_rows(path)):
-            rows.append({"list": path.stem, "code": row.get("code") or row.get("column"),
+            rows.append({"list": path.stem, "code": row.get("code"),
                          "label": row.get("label") or row.get("title") or "", "sort_order": order})
     return pd.DataFrame(rows)
+
+
+def pack_tables() -> dict[str, pd.DataFrame]:
+    """The pack's settings and hierarchy as the tables the models read (docs/packs.md)."""
+    p = pack.active()
+    region = pd.DataFrame(codes.rows("region"))
+    courts = region[region["level"].isin(p.court_levels)]
+    offices = region[region["level"].isin(p.office_levels)]
+    labels = codes.code_labels("instance")
+    mitigation = pd.DataFrame(codes.rows("mitigation"))
+    verdicts = pd.DataFrame(codes.rows("verdict"))
+    groups = pd.DataFrame(codes.rows("citizenship_groups"),
+                          columns=["group", "code", "valid_from", "valid_to"]).astype("str")
+    return {
+        "ref_pack": pd.DataFrame([{
+            "name": p.name, "country": p.country, "country_code": p.country_code, "currency": p.currency,
+            "law_in_force": p.law_in_force, "plea_agreement_is_ground": p.plea_agreement_is_ground,
+            "national_citizenship": list(p.national_citizenship), "version": p.version,
+        }]),
+        "ref_courts": pd.DataFrame({
+            "code": courts["code"], "label": courts["label"], "level": courts["level"],
+            "region": courts["region"].where(courts["region"] != "", courts["code"]),
+            "sort_order": range(len(courts)),
+        }),
+        "ref_instances": pd.DataFrame([{"instance": i.code, "label": labels.get(i.code, i.code), "rank": i.rank,
+                                        "level": i.level} for i in p.instances]),
+        "ref_verdicts": pd.DataFrame({"instance": verdicts["instance"], "verdict": verdicts["code"],
+                                      "convicting": verdicts["convicting"].str.lower().eq("true")}),
+        "ref_offices": pd.DataFrame({"office": offices["code"],
+                                     "court": pd.array([codes.office_court(c) for c in offices["code"]], dtype="str")}),
+        "ref_mitigations": pd.DataFrame({"code": mitigation["code"],
+                                         "legal_ground": mitigation["legal_ground"].str.lower().eq("true")}),
+        "ref_citizenship_groups": groups.assign(
+            valid_from=pd.to_datetime(groups["valid_from"].replace("", None)).astype("datetime64[s]"),
+            valid_to=pd.to_datetime(groups["valid_to"].replace("", None)).astype("datetime64[s]")),
+    }
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -86,6 +131,7 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> list[str]:
         "ref_statutes": statute_table(),
         "ref_codes": code_table(),
         "ref_groups": pd.DataFrame({"group": list(GROUP_RANK), "group_rank": list(GROUP_RANK.values())}),
+        **pack_tables(),
     }
     for name, frame in tables.items():
         con.register("reference", frame)

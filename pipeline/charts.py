@@ -1,17 +1,14 @@
-"""The report's charts: one look for all of them, the figures, and their PNG and SVG images.
+"""The report's charts: one look for all of them, and the figures.
 
 Each chart function takes the frame the report published as a table (suppressed cells already as text)
 and returns a Chart: a plotly figure whose title states the finding, and the plain-language note shown
-under it. A suppressed value is never drawn; the chart says so. Images are drawn by one Chromium (kaleido)
-for the whole report; without a Chromium the report still writes everything else.
+under it. A suppressed value is never drawn; the chart says so. Their PNG and SVG files are drawn by
+pipeline/publication/images.py.
 """
 from __future__ import annotations
 
-import asyncio
 import html
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -408,42 +405,3 @@ def fmt(value, pattern: str = "{:.0f}") -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return value if isinstance(value, str) else pattern.format(value)
-
-
-# ---------------------------------------------------------------------------------------------- images
-class NoBrowser(Exception):
-    """No Chromium to draw images with; the message is the one line the user sees."""
-
-
-def export_images(charts: list[Chart], folder: Path, config: Config,
-                  advance: Callable[[], None] = lambda: None) -> list[Path]:
-    """Every chart as charts/NAME.png (× config.scale) and charts/NAME.svg, through one Chromium
-    process for the whole report (one kaleido.Kaleido session). Raises NoBrowser when there is none."""
-    import kaleido
-    from choreographer.errors import BrowserFailedError, ChromeNotFoundError
-
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = [{"fig": chart.figure, "path": folder / f"{chart.name}.{fmt_}",
-             "opts": {"format": fmt_, "scale": config.scale if fmt_ == "png" else 1,
-                      "width": config.width, "height": config.height}}
-            for chart in charts for fmt_ in ("png", "svg")]
-
-    async def draw() -> None:
-        # mathjax=False: the page kaleido renders in must not fetch MathJax from the network
-        async with kaleido.Kaleido(n=1, mathjax=False, path=config.browser or None, timeout=120) as k:
-            for job in jobs:
-                await k.write_fig_from_object(job, cancel_on_error=True)
-                advance()
-
-    try:
-        asyncio.run(draw())
-    except ChromeNotFoundError:
-        where = f" at {config.browser}" if config.browser else ""
-        raise NoBrowser(f"no Chromium{where} to draw the PNG and SVG charts, so charts/ was not written "
-                        "(everything else was): install it (Debian: apt-get install chromium) or set "
-                        "BROWSER_PATH or charts.browser in tipstats.toml to a Chrome or Chromium") from None
-    except (BrowserFailedError, OSError, asyncio.TimeoutError) as e:
-        raise NoBrowser(f"Chromium could not draw the PNG and SVG charts ({type(e).__name__}: "
-                        f"{str(e).splitlines()[0] if str(e) else 'no message'}), so charts/ is incomplete "
-                        "(everything else was written)") from None
-    return [job["path"] for job in jobs]

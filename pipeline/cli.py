@@ -13,8 +13,12 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from pipeline import audit, backlog, load, lock, recover, sentences, stats, terminal
-from pipeline import report as publication  # `report` is refresh's load report below
+from contracts import pack
+
+from pipeline import audit, backlog, load, lock, pack_check, recover, sentences, stats, terminal
+from pipeline.publication import publish  # the report's editions (`report` is refresh's load report below)
+from pipeline.publication.periods import MONTH, Period, ReportError, default_periods
+from pipeline.config import Config, ConfigError
 from pipeline.settings import Settings, SettingsError
 from pipeline.staging import Staging
 from pipeline.validate import MONTH_PATTERN, FileResult, month_of, shown, validate_file, validate_month
@@ -32,7 +36,7 @@ class Commands(typer.core.TyperGroup):
             raise
         except lock.Busy as e:
             fail(str(e), e.exit_code)
-        except SettingsError as e:
+        except (SettingsError, pack.PackError) as e:
             fail(str(e))
         except Exception as e:
             settings = Settings.from_env()
@@ -57,6 +61,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out, fail = terminal.out, terminal.fail
+
+
+@app.callback()
+def choose_pack(
+    ctx: typer.Context,
+    pack_choice: Annotated[Optional[str], typer.Option(
+        "--pack", metavar="NAME|PATH",
+        help="The country pack: a folder of contracts/packs or a path (else $TIPSTATS_PACK, pack.name of "
+             "tipstats.toml, kosovo).")] = None,
+) -> None:
+    """Disaggregated statistics of trafficking-in-persons investigations, prosecutions and convictions."""
+    pack.choose(pack_choice)
+    if ctx.invoked_subcommand != "pack":  # `pack check` reads a broken pack itself and lists its findings
+        try:
+            pack.active()
+        except pack.PackError as e:
+            fail(str(e))
 
 EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
 
@@ -87,12 +108,12 @@ def refresh(
         out.print(f"Wrote {len(recovered)} quality file(s) that were missing or left unwritten by an interrupted refresh.")
     if report.load_id is None:
         out.print(f"Nothing new to load ({len(report.skipped)} month(s) already loaded and unchanged).")
-        publication.after_refresh(loaded=False)  # only editions an interrupted run left incomplete
+        publish.after_refresh(loaded=False)  # only editions an interrupted run left incomplete
         return
     try:
         written = recover.write_quality_files(settings, [m.month.month for m in report.months])
         print_refresh_summary(report, settings, written)
-        publication.after_refresh()  # the latest complete year's and the latest month's reports
+        publish.after_refresh()  # the latest complete year's and the latest month's reports
     except Exception as e:  # the load is committed: say so, and how to write what is missing
         ran_out = terminal.exhausted(e, settings)
         if ran_out is None:
@@ -132,6 +153,9 @@ def print_refresh_summary(report: load.RefreshReport, settings: Settings, qualit
                 notes.append(f"{r.month} {shown(r.path.name)}: identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
         for name in month.month.ignored:
             notes.append(f"{month.month.month} {name}: not a delivery file, ignored")
+        for label, read, mapped in month.imported:  # an agency's own file converted by `tipstats import`
+            notes.append(f"{label}: {read} rows, {mapped} mapped, {read - mapped} not mapped (quarantined, reasons "
+                         "in the quality file)")
     for note in notes:
         out.print(f"  - {terminal.printable(note)}")
     if quality_files:
@@ -237,6 +261,38 @@ def status() -> None:
                                            "current records", "versions stored", "rows quarantined"], rows))
 
 
+# ------------------------------------------------------------------------------------------------- import
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="The agency's own files, or the folder holding them.")],
+    mapping_name: Annotated[str, typer.Option("--mapping", metavar="NAME", help="The pack's mappings/NAME.toml.")],
+    month: Annotated[Optional[str], typer.Option(metavar="YYYY-MM", help="The reporting month of a monthly extract.")] = None,
+    historical: Annotated[bool, typer.Option("--historical", help="One delivery covering many months (the mapping's coverage, or --from/--to).")] = False,
+    first: Annotated[Optional[str], typer.Option("--from", metavar="YYYY-MM", help="First month a historical extract covers.")] = None,
+    last: Annotated[Optional[str], typer.Option("--to", metavar="YYYY-MM", help="Last month a historical extract covers.")] = None,
+) -> None:
+    """Convert an agency's own extract into deliveries under raw/ by a source mapping; `refresh` loads them."""
+    from pipeline import mapping
+
+    if historical == (month is not None):
+        fail("give --month YYYY-MM or --historical (one of them)")
+    if (first or last) and not historical:
+        fail("--from and --to go with --historical")
+    settings = Settings.from_env()
+    try:
+        done = mapping.run(mapping_name, paths, settings.raw, month=month, first=first, last=last)
+    except mapping.MappingError as e:
+        fail(str(e))
+    first_month, last_month = done.coverage
+    covers = first_month if first_month == last_month else f"{first_month} … {last_month}"
+    delivered = ", ".join(f"{s} {n:,} rows" for s, n in done.delivered.items())
+    out.print(f"Wrote {done.folder} (covering {covers}): {delivered}.")
+    for r in done.inputs.itertuples(index=False):
+        out.print(f"  {r.file}: {r.rows:,} rows, {r.rows_mapped:,} mapped, {r.rows_not_mapped:,} not mapped"
+                  + (f" (reasons in {done.folder / mapping.ACCOUNTING})" if r.rows_not_mapped else ""))
+    out.print("Run `tipstats refresh` to load it.")
+
+
 # ------------------------------------------------------------------------------------------ sample, template
 @app.command()
 def sample(
@@ -263,9 +319,41 @@ def template(
         out.print(f"Wrote {path}")
 
 
-# the statistics commands live in their own modules, beside the queries they run
-for module in (stats, sentences, backlog, publication, audit):
+# ------------------------------------------------------------------------------------------------- report
+def publish_report(
+    month: Annotated[Optional[str], typer.Option(metavar="YYYY-MM", help="A monthly report for this month.")] = None,
+    year: Annotated[Optional[int], typer.Option(metavar="YYYY", help="An annual report for this year.")] = None,
+    restricted: Annotated[bool, typer.Option("--restricted", help="The unsuppressed internal edition, with case numbers and pseudonyms, marked RESTRICTED, in reports/<period>/restricted/.")] = False,
+) -> None:
+    """Write the publication of a year or a month: page, charts, tables, TIP paragraph, revisions, quality files.
+
+    Without --month or --year: the latest complete year in the data and the latest month loaded."""
+    if month is not None and year is not None:
+        fail("give --month or --year, not both")
+    if month is not None and not MONTH.match(month):
+        fail(f"--month takes YYYY-MM, not {month!r}")
+    try:
+        config = Config.load()
+    except ConfigError as e:
+        fail(str(e))
+    with terminal.warehouse("statistics") as con:
+        periods = ([Period.of_month(month)] if month else [Period.of_year(year)] if year else default_periods(con))
+        if not periods:
+            fail("nothing loaded yet: run `tipstats refresh` first")
+        for period in periods:
+            try:
+                publish.announce(publish.run(config, period, restricted, con))
+            except ReportError as e:
+                fail(str(e))
+
+
+# the statistics commands live in their own modules, beside the queries they run (the report above), in the
+# order `tipstats --help` lists them
+for module in (stats, sentences, backlog):
     module.register(app)
+app.command("report")(publish_report)
+audit.register(app)
+pack_check.register(app)  # the `pack` group: check, new
 
 if __name__ == "__main__":
     app()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from contracts import codes
+from contracts import codes, pack
 
-LABELS_DIR = codes.HERE / "labels"
+LABELS_DIR = codes.LABELS_DIR
 PROTECTABLE = ("public_officials", "convicted_by_court")  # tables `suppress` may name, besides the victims'
 
 
@@ -23,7 +22,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    country: str = "Kosovo"
+    country: str = ""  # empty = the pack's country (pack.toml)
     language: str = "en"
     output: Path = Path("reports")
     on_refresh: bool = True
@@ -45,6 +44,7 @@ class Config:
             if not given and not path.exists():
                 path = None
         values = read_toml(path) if path is not None else {}
+        values.pop("name", None)  # [pack] name: read by contracts.pack, which chooses the pack
         if os.environ.get("TIPSTATS_REPORTS"):
             values["output"] = os.environ["TIPSTATS_REPORTS"]
         if os.environ.get("TIPSTATS_REPORT_ON_REFRESH"):
@@ -69,16 +69,21 @@ class Config:
                               f"contracts/labels/{self.language}.csv (available: {have})")
 
     @property
+    def country_name(self) -> str:
+        """The country named in titles and text: report.country, else the pack's."""
+        return self.country or pack.active().country
+
+    @property
     def labels(self) -> "Labels":
         return Labels.of(self.language)
 
 
 KEYS = {"report": ("country", "language", "output", "on_refresh"), "disclosure": ("k", "suppress"),
-        "charts": ("scale", "width", "height", "browser")}
+        "charts": ("scale", "width", "height", "browser"), "pack": ("name",)}
 
 
 # what each key takes, as TOML gives it (checked before use: a wrong type would fail far from the file)
-TYPES = {"country": str, "language": str, "output": str, "on_refresh": bool, "k": int, "suppress": list,
+TYPES = {"name": str, "country": str, "language": str, "output": str, "on_refresh": bool, "k": int, "suppress": list,
          "scale": (int, float), "width": int, "height": int, "browser": str}
 TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number", list: "a list of table names",
               (int, float): "a number"}
@@ -86,14 +91,9 @@ TYPE_NAMES = {str: "a string", bool: "true or false", int: "a whole number", lis
 
 def read_toml(path: Path) -> dict:
     try:
-        with open(path, "rb") as f:
-            document = tomllib.load(f)
-    except OSError as e:
-        raise ConfigError(f"cannot read the configuration {path}: {e.strerror}: check TIPSTATS_CONFIG") from None
-    except UnicodeDecodeError as e:  # tomllib reads UTF-8 only
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start + 1} is not UTF-8): save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+        document = pack.read_configuration(path)
+    except pack.PackError as e:
+        raise ConfigError(str(e)) from None
     values = {}
     for section, table in document.items():
         if section not in KEYS or not isinstance(table, dict):

@@ -13,13 +13,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from contracts import SOURCES
-from pipeline import build, faults, lock, pseudonym
+from contracts import SOURCES, pack
+from pipeline import build, faults, lock, mapping, pseudonym
 from pipeline.settings import SQL_DIR, Limits, Settings
 from pipeline.staging import Staging, arrow
 from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_months
 
 OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
+# the load-log identity: every row read is one of these (rows_mapped: an imported agency file's rows that
+# went into the converted deliveries, null for a delivery file; its other rows are quarantined)
+ACCOUNTED = ("coalesce(rows_mapped, 0) + rows_new + rows_replacing + rows_unchanged + rows_stored_not_current"
+             " + rows_quarantined")
+LOAD_LOG_COLUMNS = ("load_id, month, source, file, sha256, format, encoding, delimiter, rows_read, rows_new, "
+                    "rows_replacing, rows_unchanged, rows_stored_not_current, rows_quarantined, dropped_columns, "
+                    "missing_columns, extra_columns, file_error")
 # meta row naming the months whose quality files are still to be written: set in the load's transaction,
 # cleared once they are written (pipeline/recover.py), so a refresh killed in between leaves a mark
 QUALITY_PENDING = "quality_pending"
@@ -45,6 +52,7 @@ class MonthLoad:
     files: list[FileLoad]
     whole_month: bool  # first load or reload: every source gets a delivery status
     statuses: dict[str, str] = field(default_factory=dict)  # source → delivery status
+    imported: list[tuple[str, int, int]] = field(default_factory=list)  # an import's inputs: file, read, mapped
 
 
 @dataclass
@@ -72,10 +80,47 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
     except duckdb.Error as e:  # not a DuckDB file, a newer version, a damaged file
         raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
-    con.execute(f"set memory_limit = '{Limits.from_env().memory_mb}MB'")
-    if not read_only:
-        con.execute((SQL_DIR / "schema.sql").read_text())
+    try:
+        con.execute(f"set memory_limit = '{Limits.from_env().memory_mb}MB'")
+        if not read_only:
+            con.execute((SQL_DIR / "schema.sql").read_text())
+            rename_fine_column(con)
+        check_pack(con, path)
+    except BaseException:  # closed here: an open connection would keep the database (and its settings) alive
+        con.close()
+        raise
     return con
+
+
+def rename_fine_column(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse written before packs holds the fine as judgments.fine_eur: the column is now `fine` (done
+    here because DuckDB cannot rename a column only when it exists)."""
+    old = con.execute("select count(*) from information_schema.columns where table_catalog = current_database() "
+                      "and table_schema = 'main' "
+                      "and table_name = 'judgments' and column_name = 'fine_eur'").fetchone()[0]
+    if old:
+        con.execute("alter table judgments rename column fine_eur to fine")
+
+
+def check_pack(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a warehouse loaded with another country pack (meta pack_name; the first load records it)."""
+    try:
+        row = con.execute("select value from meta where name = 'pack_name'").fetchone()
+    except duckdb.CatalogException:  # a read-only warehouse from before any load: nothing recorded yet
+        return
+    used = pack.active()
+    if row is not None and row[0] != used.name:
+        raise RefreshError(
+            f"the warehouse {path} holds data loaded with the pack {row[0]}, not {used.name}: choose the pack "
+            f"{row[0]} (--pack, TIPSTATS_PACK or tipstats.toml) or another warehouse (TIPSTATS_WAREHOUSE)")
+
+
+def record_pack(con: duckdb.DuckDBPyConnection) -> None:
+    """Record the pack of this load: its name binds the warehouse, its content hash says which version of
+    it the data were last loaded with (a changed pack rebuilds the statistics whole: build.rebuild)."""
+    used = pack.active()
+    con.execute("insert or ignore into meta values ('pack_name', ?)", [used.name])
+    con.execute("insert or replace into meta values ('pack_hash', ?)", [used.content_hash])
 
 
 def check_key(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
@@ -188,6 +233,8 @@ def _refresh(settings: Settings, folders: list[Path] | None, reload: str | None,
 def _month_load(result: MonthResult, only: set[str] | None) -> MonthLoad:
     if only is not None:
         result.files = [f for f in result.files if f.source in only]
+    if mapping.read_manifest(result.folder) is not None:  # what `tipstats import` wrote beside the deliveries
+        result.ignored = [name for name in result.ignored if name not in mapping.FILES]
     return MonthLoad(result, [FileLoad(f) for f in result.files], whole_month=only is None)
 
 
@@ -198,6 +245,7 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
     con.begin()
     try:
         con.execute("insert or ignore into meta values ('key_fingerprint', ?)", [fp])
+        record_pack(con)
         rehash(con)
         build.begin_scope(con)
         load_id = con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchone()[0]
@@ -215,6 +263,7 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
                     files.append(file)
                     faults.checkpoint("mid_load")
                 _record_deliveries(con, load_id, month)
+                _record_import(con, load_id, month)
                 months.append(month)
         faults.checkpoint("after_read")
         _classify(con, load_id, files)
@@ -322,12 +371,53 @@ def _classify(con, load_id: int, files: list[FileLoad]) -> None:
 def _log_file(con, load_id: int, file: FileLoad) -> None:
     result = file.result
     con.execute(
-        "insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
+        f"insert into load_log ({LOAD_LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [load_id, result.month, result.source, file_label(result), result.sha256, result.format,
          result.encoding, result.delimiter, result.rows_read, file.counts["new"], file.counts["replacing"],
          file.counts["unchanged"], file.counts["stored_not_current"], result.rows_rejected,
          result.dropped_columns, result.missing_columns, result.extra_columns, result.file_error],
     )
+
+
+def _record_import(con, load_id: int, month: MonthLoad) -> None:
+    """A folder written by `tipstats import` (its import.toml): every month it covers counts as delivered
+    for the sources it delivered, and every row of the agency's own files is in the load log (rows_mapped;
+    the rows not mapped are quarantined with their reason, in the quality file of the manifest's agency)."""
+    from pipeline.read import sha256_of
+
+    folder = month.month.folder
+    manifest = mapping.read_manifest(folder)
+    if manifest is None:
+        return
+    info, name = manifest["import"], month.month.month
+    # a covered month names no file (its delivery is the folder's; its quality file is the folder's); one
+    # also delivered on its own keeps the record of the later load
+    if month.whole_month:
+        for covered in mapping.months_between(info["coverage_from"], info["coverage_to"]):
+            if covered != name:
+                con.execute("""insert or replace into deliveries select ?, source, status, null, null, load_id
+                               from deliveries where month = ? and status in ('delivered', 'nil_return')""",
+                            [covered, name])
+    source = mapping.quality_source(manifest)
+    accounted = mapping.accounting(folder)
+    for item in manifest.get("inputs", []):
+        path = folder / item["file"]
+        label = f"{name}/{item['file']}"
+        own = accounted[accounted["file"] == Path(item["file"]).name]
+        left = own[~own["mapped"].astype(bool)]
+        mapped = len(own) - len(left)
+        con.execute(f"insert into load_log ({LOAD_LOG_COLUMNS}, rows_mapped) values "
+                    "(?, ?, ?, ?, ?, 'csv', null, ',', ?, 0, 0, 0, 0, ?, [], [], [], null, ?)",
+                    [load_id, name, source, label, sha256_of(path) if path.is_file() else None, len(own),
+                     len(left), mapped])
+        month.imported.append((label, len(own), mapped))
+        if len(left):
+            insert_frame(con, "quarantine", pd.DataFrame({
+                "line": left["line"].astype(int), "column": "", "check": "not_mapped", "value": "",
+                # a straight quote would read as a quoted rejected value (the audit's rule): typographic ones
+                "reason": "not mapped: " + left["reason"].str.replace("'", "’").str.replace('"', "”"),
+                "record_key": left["record_key"].fillna("")}),
+                load_id=load_id, month=name, source=source, file=label)
 
 
 def _insert_rows(con, table: str, rows: pd.DataFrame, load_id: int, result: FileResult, label: str) -> None:
@@ -379,7 +469,6 @@ def _reference_warnings(con, load_id: int) -> None:
 def verify_load_log(con, load_id: int) -> None:
     """Every raw row is accounted for, always: fail the refresh (and roll back) if not."""
     broken = con.execute(
-        """select file from load_log where load_id = ? and rows_read <> rows_new + rows_replacing
-           + rows_unchanged + rows_stored_not_current + rows_quarantined""", [load_id]).fetchall()
+        f"select file from load_log where load_id = ? and rows_read <> {ACCOUNTED}", [load_id]).fetchall()
     if broken:
         raise RuntimeError(f"load log does not reconcile for {', '.join(f for (f,) in broken)}: nothing was loaded")

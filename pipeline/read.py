@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from contracts import pack
 from pipeline import rejected
 from pipeline.settings import Limits
 
@@ -53,7 +54,17 @@ UTF8_BOM = b"\xef\xbb\xbf"
 # the characters str.strip() removes, so that both readers see the same rows as blank
 BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]*$"
 ARROW_BLOCK = 16 << 20  # bytes the Arrow reader parses at a time
-CP1250_UNDEFINED = re.compile(b"[\x81\x83\x88\x90\x98]")  # the five bytes Windows-1250 leaves undefined
+# the bytes each single-byte encoding a pack may accept leaves undefined (ISO-8859-2: the C1 controls, which no
+# text holds): a file holding one is not in that encoding
+UNDEFINED = {
+    "cp1250": re.compile(b"[\x81\x83\x88\x90\x98]"),
+    "cp1252": re.compile(b"[\x81\x8d\x8f\x90\x9d]"),
+    "iso-8859-2": re.compile(b"[\x80-\x9f]"),
+}
+ENCODING_NAMES = {"cp1250": "Windows-1250", "cp1252": "Windows-1252", "iso-8859-2": "ISO-8859-2"}
+
+
+
 UTF8_MULTIBYTE = re.compile(b"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 XLSX_MAX_ROWS = 1_048_576  # a worksheet holds no more rows (a larger row number is a damaged file)
 MAX_COLUMNS = 1_000  # a header wider than this is no delivery (a source has about 20 columns)
@@ -248,19 +259,22 @@ def wide_encoding(block: bytes) -> str | None:
 
 
 def detect_encoding(path: Path) -> tuple[str, str]:
-    """(SHA-256, encoding): UTF-8 (with or without BOM), else Windows-1250, the two encodings DATA-SPEC
-    allows, decided from every byte of the file in one pass of bounded blocks.
+    """(SHA-256, encoding): UTF-8 (with or without BOM), else the first of the pack's single-byte encodings
+    (pack.toml [files] encodings) that defines every byte, decided from every byte of the file in one pass of
+    bounded blocks.
 
     A file that is mostly UTF-8 (it holds at least as many valid multi-byte UTF-8 characters as invalid
-    bytes) but for some lines is refused naming the first such line, rather than read whole as Windows-1250
-    with every UTF-8 letter garbled. In Windows-1250 text, byte pairs that happen to be valid UTF-8 are rare."""
+    bytes) but for some lines is refused naming the first such line, rather than read whole as a single-byte
+    encoding with every UTF-8 letter garbled. In single-byte text, byte pairs that happen to be valid UTF-8
+    are rare."""
     name = path.name
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")("strict")
     utf8_error: UnicodeDecodeError | None = None
     utf8_error_line = 0
     utf8_letters = invalid = 0  # valid multi-byte UTF-8 characters; bytes that are not UTF-8
-    cp1250_error: int | None = None
+    candidates = pack.active().encodings
+    undefined_at: dict[str, int] = {}  # encoding → offset of the first byte it does not define
     bom = False
     offset = lines = 0
     with open(path, "rb") as f:
@@ -270,7 +284,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 wide = wide_encoding(block) if offset == 0 else None
                 if wide:
                     raise FileRefused(f"{name}: {wide} text, which is not read: save it as UTF-8 "
-                                      "(in Excel: CSV UTF-8) or Windows-1250")
+                                      "(in Excel: CSV UTF-8)" + "".join(f" or {ENCODING_NAMES[e]}" for e in candidates))
                 raise FileRefused(f"{name}: contains NUL bytes, not a text file")
             data = block
             if offset == 0 and block.startswith(UTF8_BOM):
@@ -285,10 +299,11 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 utf8_letters += len(UTF8_MULTIBYTE.findall(data))
                 if utf8_error is not None:
                     invalid += data.decode("utf-8", errors="replace").count("\ufffd")
-            if cp1250_error is None and not bom:
-                found = CP1250_UNDEFINED.search(block)
-                if found:
-                    cp1250_error = offset + found.start()
+            if not bom:
+                for encoding in candidates:
+                    found = encoding not in undefined_at and UNDEFINED[encoding].search(block)
+                    if found:
+                        undefined_at[encoding] = offset + found.start()
             offset += len(block)
             lines += block.count(b"\n")
     if utf8_error is None:
@@ -306,9 +321,14 @@ def detect_encoding(path: Path) -> tuple[str, str]:
     if utf8_letters >= invalid:
         raise FileRefused(f"{name}: line {utf8_error_line}: not UTF-8, while the rest of the file is: the file "
                           "mixes two encodings; save it as UTF-8 again")
-    if cp1250_error is None:
-        return digest.hexdigest(), "cp1250"
-    raise FileRefused(f"{name}: neither UTF-8 nor Windows-1250 text (byte {cp1250_error})")
+    for encoding in candidates:
+        if encoding not in undefined_at:
+            return digest.hexdigest(), encoding
+    if not candidates:
+        raise FileRefused(f"{name}: line {utf8_error_line}: not UTF-8 text ({utf8_error.reason}): save it as UTF-8")
+    first = min(undefined_at.values())
+    names = " nor ".join(ENCODING_NAMES[e] for e in candidates)
+    raise FileRefused(f"{name}: neither UTF-8 nor {names} text (byte {first})")
 
 
 def sniff_delimiter(header_line: str) -> str:

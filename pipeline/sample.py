@@ -3,10 +3,15 @@
 `generate()` simulates trafficking cases from the police investigation through prosecution, first-instance
 judgment, appeal and Supreme Court, and writes what each agency would deliver month by month into
 `out_dir/YYYY-MM/{investigations,prosecutions,judgments,victims}.csv` (one month as .xlsx). About 3 % of the
-rows are made defective on purpose, each row breaking exactly one validation check of contracts/checks.csv
+rows are made defective on purpose, each row breaking exactly one validation check of the pack's checks.csv
 on one column; the returned manifest lists them. The special features a loader must handle (corrections,
-a withdrawal, a retrial, a nil return, an undelivered file, a Windows-1250 month, an .xlsx file, a PII
-column, odd headers, reordered and missing columns, a BOM) are placed at fixed months, see FEATURES.
+a withdrawal, a retrial, a nil return, an undelivered file, a month in a legacy single-byte encoding, an
+.xlsx file, a PII column, odd headers, reordered and missing columns, a BOM) are placed at fixed months,
+see FEATURES.
+
+Everything that belongs to one country (its courts, offence codes and their ranges, region spellings, the
+words clerks type, the citizenship mix) is read from the active pack's sample.toml and code lists
+(docs/packs.md); this module holds the generic simulation.
 
 Determinism: all randomness comes from two `random.Random` streams seeded from `seed` (one for the cases,
 one for how they are written), nothing reads the clock or iterates a set, and the .xlsx zip is rewritten
@@ -27,16 +32,21 @@ import datetime as dt
 import io
 import re
 import random
+import tomllib
 import zipfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
+
+from contracts import base, codes, pack
 
 DAY = dt.timedelta(days=1)
 
 SOURCES = ("investigations", "prosecutions", "judgments", "victims")
 
+# The contract's column names; a file's header names `fine` as the pack does (headers(), e.g. fine_eur).
 COLUMNS = {
     "investigations": ["case_id", "person_id", "offence_code", "opened_on", "region", "exploitation_form",
                        "sex", "birth_year", "citizenship", "public_official", "status", "status_on",
@@ -45,7 +55,7 @@ COLUMNS = {
                      "decided_on", "sex", "birth_year", "citizenship", "public_official"],
     "judgments": ["judgment_id", "prosecution_id", "person_id", "court", "instance", "judge_id", "offence_code",
                   "offence_date", "judgment_date", "verdict", "final", "plea_agreement", "prison_months",
-                  "suspended", "fine_eur", "mitigation", "sex", "birth_year", "citizenship", "public_official"],
+                  "suspended", "fine", "mitigation", "sex", "birth_year", "citizenship", "public_official"],
     "victims": ["victim_id", "case_id", "identified_on", "identified_by", "sex", "age", "citizenship",
                 "exploitation_form", "referred_to_services", "sheltered", "repatriated"],
 }
@@ -59,7 +69,8 @@ REGION_COLUMNS = ("region", "office", "court")
 CODE_COLUMNS = ("sex", "exploitation_form", "citizenship", "status", "decision", "instance", "verdict",
                 "mitigation", "identified_by")
 
-# Where each special feature sits. A feature whose month falls outside the generated window is skipped.
+# Where each special feature sits. A feature whose month falls outside the generated window is skipped, and so
+# is the legacy-encoding month for a pack that accepts no single-byte encoding.
 FEATURES = {
     "bom": ("victims", "2024-03"),                  # UTF-8 with byte-order mark
     "header_variants": ("investigations", "2024-04"),  # "Case ID", "Opened-On", ...
@@ -69,8 +80,9 @@ FEATURES = {
     "victim_correction": ("victims", "2024-09"),    # first victim identified from here: age corrected a month later
     "missing_optional": ("judgments", "2025-09"),   # no judge_id column
     "undelivered": ("victims", "2025-01"),          # no file; its rows arrive with February's delta
-    "cp1250": (None, "2025-03"),                    # all four files Windows-1250, ';', DD.MM.YYYY, decimal comma
-    "pii": ("victims", "2024-10"),                  # extra "Emri" (name) column the loader must drop
+    "legacy_encoding": (None, "2025-03"),           # all four files single-byte (e.g. Windows-1250), ';',
+                                                    # DD.MM.YYYY, decimal comma, the legacy system's spellings
+    "pii": ("victims", "2024-10"),                  # extra name column (sample.toml [pii]) the loader must drop
     "xlsx": ("judgments", "2025-06"),               # typed spreadsheet cells
 }
 
@@ -81,39 +93,126 @@ BACKLOG_MONTHS = 24            # cases opened before the first delivery still mo
 # of their own (court, verdict, sentence), so they are hit more often.
 DEFECT_GAPS = {"investigations": (30, 48), "prosecutions": (30, 48), "judgments": (9, 16), "victims": (30, 48)}
 
-REGIONS = {"PR": 32, "PZ": 15, "PE": 12, "GJ": 10, "MI": 10, "FE": 11, "GL": 10}
-BASIC = tuple(REGIONS)
-ALIASES = {
-    "PR": ["Prishtinë", "Prishtina", "Priština", "Pristina"],
-    "PZ": ["Prizren"],
-    "PE": ["Pejë", "Peja", "Peć"],
-    "GJ": ["Gjakovë", "Gjakova", "Đakovica", "Djakovica"],
-    "MI": ["Mitrovicë", "Mitrovica", "Kosovska Mitrovica"],
-    "FE": ["Ferizaj", "Uroševac"],
-    "GL": ["Gjilan", "Gjilani", "Gnjilane"],
-}
-# The Windows-1250 month comes from an older Serbian-language system that writes region names in Serbian.
-SERBIAN = {"PR": "Priština", "PZ": "Prizren", "PE": "Peć", "GJ": "Đakovica", "MI": "Kosovska Mitrovica",
-           "FE": "Uroševac", "GL": "Gnjilane"}
-PREFIXES = {"court": ["Basic Court of ", "Gjykata Themelore "],
-            "office": ["Basic Prosecution Office ", "Prokuroria Themelore "], "region": [""]}
+# true/false words per source; a pack's sample.toml [booleans] may name others (its own language's)
 BOOL_WORDS = {"investigations": ("true", "false"), "prosecutions": ("yes", "no"),
-              "judgments": ("1", "0"), "victims": ("po", "jo")}
-
-SUSPECT_CITIZENSHIP = {"XK": 82, "AL": 7, "RS": 3, "MK": 2, "MD": 1, "NG": 1, "TR": 1, "": 3}
-VICTIM_CITIZENSHIP = {"XK": 64, "AL": 10, "MD": 5, "UA": 4, "RS": 4, "NG": 3, "MK": 2, "BG": 2, "DO": 1, "": 5}
+              "judgments": ("1", "0"), "victims": ("yes", "no")}
 FORMS = {"sexual": 60, "labour": 18, "marriage": 5, "criminality": 4, "other": 3, "": 10}
 
-# Statute ranges in months (min, max) as the statute table gives them; None = unknown.
-RANGES = {"CCRK2019.165.1": (60, 144), "CCRK2019.165": (60, 144), "CCRK2012.171.1": (60, 144),
-          "PCCK2003.139": (24, 144), "CCRK2012.231.1": (3, None), "CCRK2019.243.3": (12, 60),
-          "CCRK2019.170.1": (24, 120), "CCRK2019.999": (None, None)}
-TRAFFICKING = ("CCRK2019.165.1", "CCRK2019.165", "CCRK2012.171.1", "PCCK2003.139")
 
-FIRST_NAMES = ["Arta", "Besnik", "Drita", "Fatmir", "Gentiana", "Ilir", "Jeta", "Kushtrim", "Lirie", "Mentor",
-               "Nora", "Petrit", "Rina", "Shpend", "Teuta", "Valon", "Zana", "Dragan", "Milica", "Nenad"]
-LAST_NAMES = ["Berisha", "Gashi", "Hoxha", "Krasniqi", "Morina", "Shala", "Hasani", "Kelmendi", "Rexhepi",
-              "Bytyqi", "Jovanović", "Petrović", "Đorđević"]
+class SampleError(pack.PackError):
+    """A pack whose sample.toml the generator cannot use; the message names the file and the key (the
+    command prints it as one line, like every unusable pack)."""
+
+
+# the keys of sample.toml the simulation draws on, by section ([legacy] and [booleans] are optional)
+REQUIRED = {
+    "regions": ("weights",),
+    "citizenship": ("suspects", "victims"),
+    "offences": ("trafficking", "begging", "smuggling", "old", "second_charge", "unlisted", "withdrawal",
+                 "wrong_law"),
+    "sentences": ("ranges", "trafficking", "begging", "fine_only", "short", "fine_step"),
+    "mitigation": ("plea", "juvenile", "below_minimum", "suspended"),
+    "verdicts": ("first", "convicted", "acquitted", "appeal_chance", "after_conviction", "after_acquittal",
+                 "last_word", "confirmed", "modified", "quashed", "elsewhere"),
+    "pii": ("header", "first_names", "last_names"),
+    "words": ("presiding", "joined", "three", "months", "years", "maybe", "remarks"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the sample draws from: the pack's sample.toml, with the pack's instances, courts and verdicts."""
+    regions: dict                 # first-instance court (and its region and office) -> weight
+    special_office: str           # a prosecution office without a court of its own; "" = none
+    aliases: dict
+    prefixes: dict
+    legacy_encoding: str | None   # None: the legacy-encoding month is skipped
+    legacy_booleans: tuple
+    legacy_court_prefix: str
+    legacy_names: dict
+    booleans: dict
+    suspect_citizenship: dict
+    victim_citizenship: dict
+    national: tuple
+    offences: dict
+    ranges: dict                  # offence code -> (min, max) months, None = unknown
+    sentences: dict
+    mitigation: dict
+    verdicts: dict
+    convicting: frozenset         # verdict codes that convict at some instance
+    instances: tuple              # instance codes, in rank order
+    upper_courts: tuple           # per instance after the first: its courts
+    court_region: dict            # court -> its region.csv `region`
+    fine_header: str
+    pii_header: str
+    first_names: tuple
+    last_names: tuple
+    words: dict
+
+    @property
+    def basic(self) -> tuple:
+        return tuple(self.regions)
+
+    @property
+    def pii_field(self) -> str:
+        return base.normalise_header(self.pii_header)
+
+    def court_at(self, rank: int, court: str) -> str:
+        """The court deciding at instance `rank` (2 = appeal) over first-instance `court`: the level's only
+        court, else the one region.csv names as the court's region, else the level's first."""
+        courts = self.upper_courts[rank - 2]
+        region = self.court_region.get(court)
+        return courts[0] if len(courts) == 1 or region not in courts else region
+
+
+def plan() -> Plan:
+    return _plan(pack.active().root)
+
+
+@cache
+def _plan(root: Path) -> Plan:
+    p = pack.load(root)
+    path = root / "sample.toml"
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise SampleError(f"pack {p.name} has no sample.toml: `tipstats sample` draws from it "
+                          "(docs/packs.md)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SampleError(f"{path}: not valid UTF-8 TOML: {e}") from None
+
+    for section, keys in REQUIRED.items():
+        missing = [k for k in keys if k not in doc.get(section, {})]
+        if missing:
+            raise SampleError(f"{path}: [{section}] {', '.join(missing)} missing")
+
+    def get(section: str, key: str, default=None):
+        return doc[section].get(key, default)
+
+    legacy = doc.get("legacy", {})
+    wanted = legacy.get("encoding")
+    # the legacy month in the encoding sample.toml names when the pack reads it, else in the pack's first
+    encoding = wanted if wanted in p.encodings else (p.encodings[0] if p.encodings else None)
+    ranges = {code: tuple(None if v == "" else v for v in pair) for code, pair in get("sentences", "ranges").items()}
+    pii = doc["pii"]
+    return Plan(
+        regions=get("regions", "weights"), special_office=get("regions", "special_office", ""),
+        aliases=get("regions", "aliases", {}), prefixes=get("regions", "prefixes", {}),
+        legacy_encoding=encoding, legacy_booleans=tuple(legacy.get("booleans", ("yes", "no"))),
+        legacy_court_prefix=legacy.get("court_prefix", ""), legacy_names=legacy.get("names", {}),
+        booleans={**BOOL_WORDS, **{k: tuple(v) for k, v in doc.get("booleans", {}).items()}},
+        suspect_citizenship=get("citizenship", "suspects"), victim_citizenship=get("citizenship", "victims"),
+        national=p.national_citizenship, offences=doc["offences"], ranges=ranges,
+        sentences=doc["sentences"], mitigation=doc["mitigation"], verdicts=doc["verdicts"],
+        convicting=frozenset(v for _, v in codes.convicting_verdicts()),
+        instances=tuple(i.code for i in p.instances),
+        upper_courts=tuple(codes.regions(i.level) for i in p.instances[1:]),
+        court_region={r["code"]: r["region"] for r in codes.rows("region")},
+        fine_header=base.delivered_header("fine"),
+        pii_header=pii["header"], first_names=tuple(pii["first_names"]), last_names=tuple(pii["last_names"]),
+        words=doc["words"],
+    )
 
 
 EXTRA_CELL = "_extra_cell"   # row key of a value written after the last column (the field_count defect)
@@ -180,6 +279,11 @@ def _last_day(ym: int) -> dt.date:
 
 # --- public API -----------------------------------------------------------------------------------------
 
+def headers(source: str) -> list[str]:
+    """A source's header as the sample writes it: COLUMNS with the pack's name of `fine` (e.g. fine_eur)."""
+    return [base.delivered_header(name) for name in COLUMNS[source]]
+
+
 def generate(out_dir: Path, seed: int = 2023, start: str = "2023-11", months: int = 36,
              scale: float = 1.0) -> list[dict]:
     """Write the month folders under out_dir and return the manifest of defective rows."""
@@ -204,7 +308,7 @@ class Style:
     lineterminator: str = "\n"
     dmy: bool = False             # dates as DD.MM.YYYY instead of YYYY-MM-DD
     decimal_comma: bool = False
-    serbian: bool = False         # region names written in Serbian
+    legacy_names: bool = False    # region names as the legacy system writes them (sample.toml [legacy])
     xlsx: bool = False
     bools: tuple = ("true", "false")
 
@@ -249,15 +353,16 @@ class DeliveryFile:
                                              "column": column, "check": check})
 
     def format(self, name: str, value):
-        if name == "emri":                      # the PII column: a fake name
+        plan = self.sample.plan
+        if name == plan.pii_field:              # the PII column: a fake name
             rng = self.sample.noise
-            return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            return f"{rng.choice(plan.first_names)} {rng.choice(plan.last_names)}"
         if value is None:
             return None if self.style.xlsx else ""
         if isinstance(value, Raw):
             return str(value)
         if name in REGION_COLUMNS:
-            return self.sample.region_text(value, name, self.style.serbian)
+            return self.sample.region_text(value, name, self.style.legacy_names)
         if name in CODE_COLUMNS:
             return self.sample.code_text(value)
         if self.style.xlsx:                     # typed cells: dates, numbers, booleans as they are
@@ -299,6 +404,7 @@ def _deterministic_zip(data: bytes) -> bytes:
 
 class _Sample:
     def __init__(self, out_dir: Path, seed: int, start: str, months: int, scale: float):
+        self.plan = plan()
         self.rng = random.Random(seed)          # the simulated cases
         # Everything decided while writing (code noise, defects, column order, fake names) draws from its own
         # stream, so that moving a feature to another file does not change the simulated cases.
@@ -312,9 +418,11 @@ class _Sample:
         self.defect_counts = {check: 0 for check in DEFECTS}
         self.until_defect = {source: self.noise.randint(*gap) for source, gap in DEFECT_GAPS.items()}
         self.feature = {name: (source, _ym(month)) for name, (source, month) in FEATURES.items()
-                        if self.first <= _ym(month) <= self.last}
+                        if self.first <= _ym(month) <= self.last
+                        and (name != "legacy_encoding" or self.plan.legacy_encoding)}
         self.todo = {"withdrawal": "withdrawal" in self.feature, "retrial": True,
-                     "victim_correction": "victim_correction" in self.feature, "decimal": "cp1250" in self.feature}
+                     "victim_correction": "victim_correction" in self.feature,
+                     "decimal": "legacy_encoding" in self.feature}
         self.files: dict[tuple[str, int], DeliveryFile] = {}
 
     def run(self) -> list[dict]:
@@ -344,10 +452,11 @@ class _Sample:
                 self.files[(source, ym)] = DeliveryFile(self, source, ym, style, fields, headers)
 
     def file_layout(self, source: str, ym: int) -> tuple[Style, list[str], list[str]]:
-        style = Style(bools=BOOL_WORDS[source], dmy=source == "victims")
-        if self.is_feature("cp1250", None, ym):
-            style = Style(encoding="cp1250", delimiter=";", lineterminator="\r\n", dmy=True, decimal_comma=True,
-                          serbian=True, bools=("da", "ne"))
+        plan = self.plan
+        style = Style(bools=plan.booleans[source], dmy=source == "victims")
+        if self.is_feature("legacy_encoding", None, ym):
+            style = Style(encoding=plan.legacy_encoding, delimiter=";", lineterminator="\r\n", dmy=True,
+                          decimal_comma=True, legacy_names=True, bools=plan.legacy_booleans)
         style.bom = self.is_feature("bom", source, ym)
         style.xlsx = self.is_feature("xlsx", source, ym)
         fields = list(COLUMNS[source])
@@ -356,12 +465,13 @@ class _Sample:
         if self.is_feature("withdrawal", source, ym):
             fields.append("withdrawn")
         if self.is_feature("pii", source, ym):
-            fields.insert(1, "emri")
+            fields.insert(1, plan.pii_field)
         if self.is_feature("reordered", source, ym):
             self.noise.shuffle(fields)
-        headers = ["Emri" if name == "emri" else name for name in fields]
+        named = {plan.pii_field: plan.pii_header, "fine": plan.fine_header}
+        headers = [named.get(name, name) for name in fields]
         if self.is_feature("header_variants", source, ym):
-            headers = [_header_variant(name, i) for i, name in enumerate(fields)]
+            headers = [_header_variant(name, i) for i, name in enumerate(headers)]
         return style, fields, headers
 
     def route(self, source: str, ym: int) -> int:
@@ -380,15 +490,16 @@ class _Sample:
 
     # value noise: codes in other cases and region aliases, as agencies really write them
 
-    def region_text(self, code: str, column: str, serbian: bool) -> str:
-        if code not in ALIASES:
+    def region_text(self, code: str, column: str, legacy: bool) -> str:
+        aliases = self.plan.aliases
+        if code not in aliases:
             return code
-        if serbian:
-            prefix = "Osnovni sud " if column == "court" and self.noise.random() < 0.5 else ""
-            return prefix + SERBIAN[code]
+        if legacy and code in self.plan.legacy_names:
+            prefix = self.plan.legacy_court_prefix if column == "court" and self.noise.random() < 0.5 else ""
+            return prefix + self.plan.legacy_names[code]
         r = self.noise.random()
         if r < 0.07:
-            return self.noise.choice(PREFIXES[column]) + self.noise.choice(ALIASES[code])
+            return self.noise.choice(self.plan.prefixes.get(column, [""])) + self.noise.choice(aliases[code])
         if r < 0.10:
             return code.lower()
         return code
@@ -428,8 +539,14 @@ class _Sample:
         return str(1_000_000_000 + (self.people * 2_654_435_761 + 123_456_789) % 9_000_000_000)
 
     def judge(self, court: str) -> str:
-        base = {"APP": 100, "SUP": 120}.get(court) or (BASIC.index(court) + 1) * 10   # PR J-0011.., APP J-0101..
-        return f"J-{base + self.rng.randint(1, 6):04d}"
+        # the n-th court of the sample's regions J-00n1..; appeal J-0101.., the next instance J-0121..
+        upper = {c: 100 + 20 * i for i, courts in enumerate(self.plan.upper_courts) for c in courts}
+        number = upper.get(court) or (self.plan.basic.index(court) + 1) * 10
+        return f"J-{number + self.rng.randint(1, 6):04d}"
+
+    def charge(self, offence: dict) -> str:
+        """An offence of sample.toml [offences]: its `other` with the probability `other_share`, else its code."""
+        return offence["other"] if "other" in offence and self.chance(offence["other_share"]) else offence["code"]
 
     # cases
 
@@ -441,23 +558,21 @@ class _Sample:
 
     def make_case(self, opened_on: dt.date) -> Case:
         kind = self.pick({"trafficking": 70, "begging": 12, "smuggling": 10, "old": 8})
-        region = self.pick(REGIONS)
+        region = self.pick(self.plan.regions)
         case_id = f"{region}-{opened_on.year}-{self.next_id('case', region, opened_on.year):04d}"
+        offences = self.plan.offences
         if kind == "old":       # a historical offence, judged under the law in force at the time
-            offence_date = dt.date(2009, 1, 1) + self.days(0, 3700)
+            old = offences["old"]
+            offence_date = old["from"] + self.days(0, old["days"])
             form, victims = "sexual", self.pick({0: 3, 1: 5, 2: 2})
-            if offence_date < dt.date(2013, 1, 1):
-                main = "PCCK2003.139"
-            else:
-                main = "CCRK2012.231.1" if self.chance(0.25) else "CCRK2012.171.1"
+            main = old["before"] if offence_date < old["switch"] else self.charge(old["after"])
         else:
             offence_date = opened_on - self.days(7, 300)
             form = {"trafficking": self.pick(FORMS) or None, "begging": "begging", "smuggling": None}[kind]
             victims = {"trafficking": self.pick({0: 15, 1: 50, 2: 25, 3: 10}),
                        "begging": self.pick({1: 50, 2: 35, 3: 15}), "smuggling": 0}[kind]
-            main = {"trafficking": "CCRK2019.165" if self.chance(0.04) else "CCRK2019.165.1",
-                    "begging": "CCRK2019.165.1" if self.chance(0.2) else "CCRK2019.243.3",
-                    "smuggling": "CCRK2019.170.1"}[kind]
+            # every kind's charge is drawn, so that the draws do not depend on the kind
+            main = {k: self.charge(offences[k]) for k in ("trafficking", "begging", "smuggling")}[kind]
         case = Case(case_id, kind, region, opened_on, offence_date, form, n_victims=victims)
         for _ in range(self.pick({1: 50, 2: 35, 3: 15})):
             case.suspects.append(self.make_suspect(case, main))
@@ -468,15 +583,15 @@ class _Sample:
         if case.kind == "trafficking":
             r = self.rng.random()
             if r < 0.08:
-                offences.append("CCRK2019.170.1")
+                offences.append(self.plan.offences["second_charge"])
             elif r < 0.10:
-                offences.append("CCRK2019.999")     # an article the statute table does not list
+                offences.append(self.plan.offences["unlisted"])     # an article the statute table does not list
         sex = self.pick({"F": 50, "M": 50} if case.kind == "begging" else {"M": 82, "F": 16, "U": 2})
         juvenile = self.chance(0.03)
         age = self.rng.randint(16, 17) if juvenile else self.rng.randint(19, 58)
         birth_year = None if self.chance(0.12) else case.offence_date.year - age
         official = self.pick({True: 4, False: 60, None: 36})
-        return Suspect(self.person_number(), sex, birth_year, self.pick(SUSPECT_CITIZENSHIP), official,
+        return Suspect(self.person_number(), sex, birth_year, self.pick(self.plan.suspect_citizenship), official,
                        offences, juvenile)
 
     def simulate_case(self, case: Case) -> list[Emission]:
@@ -515,7 +630,7 @@ class _Sample:
     def withdrawal(self, case: Case, s: Suspect, code: str, rows: list) -> list[Emission]:
         """The row is first sent with a wrong offence code; next month it is withdrawn and the right row sent."""
         month = self.feature["withdrawal"][1]
-        wrong = next(c for c in ("CCRK2019.170.1", "CCRK2019.243.3", "CCRK2019.165.1") if c not in s.offences)
+        wrong = next(c for c in self.plan.offences["withdrawal"] if c not in s.offences)
         out = [Emission(ym, "investigations", dict(row, offence_code=wrong), True) for ym, row in rows if ym < month]
         out.append(Emission(month, "investigations",
                             {"case_id": case.case_id, "person_id": s.person_id, "offence_code": wrong,
@@ -555,8 +670,8 @@ class _Sample:
         return Emission(ym, "victims", row)
 
     def victim_row(self, case_id, identified_on, form, age, by) -> dict:
-        citizenship = self.pick(VICTIM_CITIZENSHIP)
-        foreign = citizenship not in ("XK", "")
+        citizenship = self.pick(self.plan.victim_citizenship)
+        foreign = citizenship not in (*self.plan.national, "")
         return {"victim_id": self.person_number(), "case_id": case_id, "identified_on": identified_on,
                 "identified_by": self.pick(by), "sex": self.pick({"F": 76, "M": 22, "U": 2}),
                 "age": None if self.chance(0.05) else age, "citizenship": citizenship or None,
@@ -567,18 +682,21 @@ class _Sample:
     # prosecutions
 
     def prosecute(self, case: Case, defendants: list[Suspect], received: dt.date, out: list[Emission]) -> None:
-        office = "SPRK" if case.kind in ("trafficking", "old") and self.chance(0.15) else case.region
+        special = self.plan.special_office
+        office = special if case.kind in ("trafficking", "old") and self.chance(0.15) and special else case.region
         prosecution_id = f"PP-{office}-{received.year}-{self.next_id('pp', office, received.year):03d}"
         decided_on = self.working_day(received + self.days(20, 200), "prosecutions")
         if decided_on > self.end:
             return
-        court = case.region if self.chance(0.8 if office == "SPRK" else 0.3) else None
+        court = case.region if self.chance(0.8 if office == special else 0.3) else None
         case_id = case.case_id if self.chance(0.85) else None    # empty: linked through the person
         charged = []
         for s in defendants:
             decision = self.pick({"indicted": 72, "plea_agreement": 14, "dismissed": 10, "transferred": 4})
             known = self.chance(0.6)
-            codes = [("CCRK2019.165.1" if c == "CCRK2019.165" and self.chance(0.5) else c) for c in s.offences]
+            trafficking = self.plan.offences["trafficking"]   # its article-level code charged at paragraph level
+            codes = [(trafficking["code"] if c == trafficking.get("other") and self.chance(0.5) else c)
+                     for c in s.offences]
             for code in codes:
                 row = {"prosecution_id": prosecution_id, "case_id": case_id, "person_id": s.person_id,
                        "office": office, "court": court, "offence_code": code, "decision": decision,
@@ -609,25 +727,26 @@ class _Sample:
             return
         filed = decided_on.year
         judgment_id = f"P-{court}-{filed}-{self.next_id('p', court, filed):03d}"
+        verdicts = self.plan.verdicts
+        convicted, acquitted = verdicts["convicted"], verdicts["acquitted"]
         base = {"judgment_id": judgment_id, "prosecution_id": prosecution_id if self.chance(0.9) else None,
-                "court": court, "instance": "first", "judge_id": self.judge(court),
+                "court": court, "instance": self.plan.instances[0], "judge_id": self.judge(court),
                 "offence_date": case.offence_date if self.chance(0.7) else None, "judgment_date": judgment_date}
         appeal_on = judgment_date + self.days(90, 300)
         for s, codes, plea in charged:
-            verdict = "convicted" if plea else self.pick(
-                {"convicted": 56, "acquitted": 26, "rejected": 9, "dismissed": 9})
+            verdict = convicted if plea else self.pick(verdicts["first"])
             if retrial:
-                verdict = self.pick({"convicted": 65, "acquitted": 35})
-            appealed = not retrial and self.chance({"convicted": 0.45, "acquitted": 0.25}.get(verdict, 0))
+                verdict = self.pick({convicted: 65, acquitted: 35})
+            appealed = not retrial and self.chance(verdicts["appeal_chance"].get(verdict, 0))
             protect = protect_retrial
-            if (verdict == "convicted" and not retrial and self.todo["retrial"]
+            if (verdict == convicted and not retrial and self.todo["retrial"]
                     and judgment_date >= _first_day(self.first) and appeal_on + dt.timedelta(days=280) <= self.end):
                 # make sure one whole chain conviction -> quashed on appeal -> retrial lies in the window
                 appealed, protect, self.todo["retrial"] = True, True, False
             known = self.chance(0.5)
             sentences = {}
             for code in codes:
-                sentence = self.sentence(code, plea, s.juvenile, judgment_date) if verdict == "convicted" else {}
+                sentence = self.sentence(code, plea, s.juvenile, judgment_date) if verdict == convicted else {}
                 sentences[code] = sentence
                 row = {**base, "person_id": s.person_id, "offence_code": code, "verdict": verdict,
                        "plea_agreement": True if plea else self.pick({False: 1, None: 1}), **sentence,
@@ -648,98 +767,103 @@ class _Sample:
         return [Emission(ym, "judgments", dict(row, final=True), protect)]
 
     def appeal(self, case, prosecution_id, base, s, codes, verdict, sentences, appeal_on, force_quash, out) -> None:
-        if verdict == "convicted":
-            outcome = self.pick({"confirmed": 55, "modified": 25, "quashed": 12, "acquitted": 8})
+        plan, verdicts = self.plan, self.plan.verdicts
+        if verdict == verdicts["convicted"]:
+            outcome = self.pick(verdicts["after_conviction"])
         else:
-            outcome = self.pick({"acquitted": 75, "quashed": 25})
+            outcome = self.pick(verdicts["after_acquittal"])
         if force_quash:
-            outcome = "quashed"
+            outcome = verdicts["quashed"]
         supreme_on = appeal_on + self.days(120, 300)
-        to_supreme = outcome in ("confirmed", "modified") and self.chance(0.15)
+        to_supreme = (outcome in (verdicts["confirmed"], verdicts["modified"]) and self.chance(0.15)
+                      and len(plan.instances) > 2)
+        court_of_appeal = plan.court_at(2, base["court"])
         known = self.chance(0.3)
         in_force = {}
         for code in codes:
             sentence = self.appeal_sentence(code, outcome, sentences[code], appeal_on)
             in_force[code] = sentence
-            row = {**base, "person_id": s.person_id, "offence_code": code, "court": "APP", "instance": "appeal",
-                   "judge_id": self.judge("APP"), "judgment_date": appeal_on,
-                   "offence_date": base["offence_date"] if self.chance(0.3) else None,
-                   "verdict": outcome, "final": outcome == "acquitted" or (outcome != "quashed" and not to_supreme),
+            row = {**base, "person_id": s.person_id, "offence_code": code, "court": court_of_appeal,
+                   "instance": plan.instances[1], "judge_id": self.judge(court_of_appeal), "judgment_date": appeal_on,
+                   "offence_date": base["offence_date"] if self.chance(0.3) else None, "verdict": outcome,
+                   "final": outcome == verdicts["acquitted"] or (outcome != verdicts["quashed"] and not to_supreme),
                    **sentence, **(_demographics(s) if known else {})}
             out.append(Emission(_ym_of(appeal_on), "judgments", row, force_quash))
         if to_supreme and supreme_on <= self.end:
-            last_word = self.pick({"confirmed": 80, "modified": 20})
+            last_word = self.pick(verdicts["last_word"])
+            last_court = plan.court_at(3, base["court"])
             for code in codes:
-                row = {**base, "person_id": s.person_id, "offence_code": code, "court": "SUP",
-                       "instance": "supreme", "judge_id": self.judge("SUP"), "judgment_date": supreme_on,
+                row = {**base, "person_id": s.person_id, "offence_code": code, "court": last_court,
+                       "instance": plan.instances[2], "judge_id": self.judge(last_court), "judgment_date": supreme_on,
                        "offence_date": None, "verdict": last_word, "final": True,
                        **self.appeal_sentence(code, last_word, in_force[code], supreme_on)}
                 out.append(Emission(_ym_of(supreme_on), "judgments", row))
-        if outcome == "quashed":    # retrial: new first-instance rows under a new judgment_id
+        if outcome == verdicts["quashed"]:    # retrial: new first-instance rows under a new judgment_id
             self.judge_first_instance(case, prosecution_id, base["court"], appeal_on, [(s, codes, False)], out,
                                       retrial=True, protect_retrial=force_quash)
 
     def sentence(self, code: str, plea: bool, juvenile: bool, judgment_date: dt.date) -> dict:
         """Sentence for one convicted charge: mostly below the statutory minimum for trafficking."""
-        minimum, maximum = RANGES[code]
+        minimum, maximum = self.plan.ranges.get(code, (None, None))
+        kinds, grounds, step = self.plan.sentences, self.plan.mitigation, self.plan.sentences["fine_step"]
         fine = None
         mitigation = None
         suspended = None
-        if code in TRAFFICKING:
+        if code in kinds["trafficking"]:
             r = self.rng.random()
+            lowest = max(minimum or 0, 24) // 6     # within the range, in half years
             if plea:
                 prison = self.rng.randint(4, 8) * 6
-                mitigation = "plea_agreement" if self.chance(0.4) else None
+                mitigation = grounds["plea"] if self.chance(0.4) else None
             elif r < 0.30:
-                prison = self.rng.randint(4, 9) * 6 if minimum > 24 else self.rng.randint(12, 20)
-                mitigation = "juvenile" if juvenile else self.pick(
-                    {"mitigating_circumstances": 60, "cooperation": 20, "attempt": 10, "other": 10})
+                prison = self.rng.randint(4, 9) * 6 if (minimum or 0) > 24 else self.rng.randint(12, 20)
+                mitigation = grounds["juvenile"] if juvenile else self.pick(grounds["below_minimum"])
             elif r < 0.52:
-                prison = self.rng.randint(5, 9) * 6 if minimum > 24 else self.rng.randint(12, 20)
+                prison = self.rng.randint(5, 9) * 6 if (minimum or 0) > 24 else self.rng.randint(12, 20)
             elif r < 0.60:
                 prison, suspended = self.rng.randint(12, 24), True
-                mitigation = "mitigating_circumstances" if self.chance(0.5) else None
-            elif r < 0.97:
-                prison = self.rng.randint(max(minimum, 24) // 6, 20) * 6
+                mitigation = grounds["suspended"] if self.chance(0.5) else None
+            elif r < 0.97 or maximum is None:   # no maximum (life): nothing is above it
+                prison = self.rng.randint(lowest, max(20, lowest + 10)) * 6
             else:
                 prison = maximum + self.rng.randint(1, 4) * 6
             if self.chance(0.4):
-                fine = self.rng.randint(2, 20) * 500
-        elif code == "CCRK2019.243.3":
+                fine = self.rng.randint(2, 20) * step
+        elif code in kinds["begging"]:
             prison = self.rng.randint(6, 30)
             suspended = True if self.chance(0.35) else None
-        elif code in ("CCRK2012.231.1", "CCRK2019.170.1") and self.chance(0.25):
-            prison, fine = None, self.rng.randint(1, 8) * 500   # fine only
+        elif code in kinds["fine_only"] and self.chance(0.25):
+            prison, fine = None, self.rng.randint(1, 8) * step   # fine only
         else:
-            prison = self.rng.randint(3, 12) if code == "CCRK2012.231.1" else self.rng.randint(12, 48)
+            prison = self.rng.randint(3, 12) if code in kinds["short"] else self.rng.randint(12, 48)
         if prison is not None and prison < 24 and self.chance(0.15):
             prison += 0.5                                        # a term of months and 15 days
         prison = self.show_decimal_comma(prison, judgment_date)
-        return {"prison_months": prison, "suspended": suspended, "fine_eur": fine, "mitigation": mitigation}
+        return {"prison_months": prison, "suspended": suspended, "fine": fine, "mitigation": mitigation}
 
     def show_decimal_comma(self, prison, day: dt.date):
-        """The first whole prison term decided in the Windows-1250 month gets half a month more, so that the
+        """The first whole prison term decided in the legacy-encoding month gets half a month more, so that the
         ';' file shows a decimal comma."""
         if (self.todo["decimal"] and prison and float(prison).is_integer()
-                and _ym_of(day) == self.feature["cp1250"][1]):
+                and _ym_of(day) == self.feature["legacy_encoding"][1]):
             self.todo["decimal"] = False
             return prison + 0.5
         return prison
 
     def appeal_sentence(self, code: str, outcome: str, before: dict, day: dt.date) -> dict:
-        if outcome == "confirmed":      # states the sentence in force; mitigation is inherited
+        if outcome == self.plan.verdicts["confirmed"]:      # states the sentence in force; mitigation is inherited
             return {"prison_months": before.get("prison_months"), "suspended": before.get("suspended"),
-                    "fine_eur": before.get("fine_eur")}
-        if outcome == "modified":
+                    "fine": before.get("fine")}
+        if outcome == self.plan.verdicts["modified"]:
             old = before.get("prison_months") or 12
             new = max(6, round(old * self.rng.uniform(0.6, 1.3)))
-            minimum, maximum = RANGES[code]
+            minimum, maximum = self.plan.ranges.get(code, (None, None))
             if minimum and self.chance(0.3):
                 new = max(new, minimum)     # raised to the statutory minimum
             if maximum:
                 new = min(new, maximum)
             return {"prison_months": self.show_decimal_comma(new, day), "suspended": None,
-                    "fine_eur": before.get("fine_eur")}
+                    "fine": before.get("fine")}
         return {}
 
     # defects
@@ -750,7 +874,7 @@ class _Sample:
         So that every check is used at least once even at scale 1, checks never used yet come first, those
         that fit the fewest sources first of all (a row that fits none of them is left intact and the next
         row of the source is tried); after that the least-used check that fits the row, ties in the order
-        of contracts/checks.csv."""
+        of the pack's checks.csv."""
         self.until_defect[f.source] -= 1
         if self.until_defect[f.source] > 0 or protect or f.style.xlsx:
             return [row], None, None
@@ -803,8 +927,8 @@ def _own_date(f: DeliveryFile, row: dict) -> str:
     return {"investigations": "status_on", "prosecutions": "decided_on", "victims": "identified_on"}[f.source]
 
 
-def _is_convicting(row: dict) -> bool:
-    return row.get("verdict") in ("convicted", "confirmed", "modified")
+def _is_convicting(f: DeliveryFile, row: dict) -> bool:
+    return row.get("verdict") in f.sample.plan.convicting
 
 
 def _required(rng, f, row):
@@ -817,10 +941,11 @@ def _required(rng, f, row):
 def _max_length(rng, f, row):
     if f.source == "judgments" and "judge_id" in f.fields and row.get("judge_id"):
         members = ", ".join(f"J-0{rng.randint(101, 112)}" for _ in range(2))
-        row["judge_id"] = Raw(f"{row['judge_id']} (kryetar i trupit gjykues), {members}")
+        row["judge_id"] = Raw(f.sample.plan.words["presiding"].format(judge=row["judge_id"], members=members))
         column = "judge_id"
     elif f.source == "prosecutions" and row.get("case_id"):
-        row["case_id"] = Raw(f"{row['case_id']} (bashkuar me lëndët {row['case_id'][:8]}0101, 0102)")
+        row["case_id"] = Raw(f.sample.plan.words["joined"].format(case_id=row["case_id"],
+                                                                  prefix=row["case_id"][:8]))
         column = "case_id"
     else:
         return None
@@ -844,7 +969,10 @@ def _offence_code(rng, f, row):
     if f.source == "victims":
         return None
     law, rest = row["offence_code"].split(".", 1)
-    row["offence_code"] = Raw(rest if rng.random() < 0.5 else law[:-4] + "2020." + rest)  # "165.1" / "CCRK2020.165.1"
+    # the code without its law ("165.1"), or under a law no statute has (sample.toml wrong_law); a bare article
+    # that is an agency token for a provision (codes/offence_aliases.csv) would be read as valid
+    bare = rng.random() < 0.5 and codes.fold(rest) not in codes.offence_alias_map()
+    row["offence_code"] = Raw(rest if bare else f.sample.plan.offences["wrong_law"][law] + "." + rest)
     return "offence_code"
 
 
@@ -855,16 +983,17 @@ def _date_format(rng, f, row):
 
 
 def _number_format(rng, f, row):
+    words = f.sample.plan.words
     options = []
     if row.get("birth_year") and "birth_year" in f.fields:
         text = str(row["birth_year"])
         options.append(("birth_year", text[:2] + "x" + text[3]))        # "19x5"
     if f.source == "investigations" and row.get("victim_count"):
-        options.append(("victim_count", "tre"))
-    if f.source == "judgments" and _is_convicting(row) and row.get("prison_months"):
-        options.append(("prison_months", f"{row['prison_months']} muaj"))
+        options.append(("victim_count", words["three"]))
+    if f.source == "judgments" and _is_convicting(f, row) and row.get("prison_months"):
+        options.append(("prison_months", words["months"].format(value=row["prison_months"])))
     if f.source == "victims" and row.get("age") is not None:
-        options.append(("age", f"{row['age']} vjeç"))
+        options.append(("age", words["years"].format(value=row["age"])))
     if not options:
         return None
     column, value = rng.choice(options)
@@ -875,7 +1004,7 @@ def _number_format(rng, f, row):
 def _boolean(rng, f, row):
     column = {"investigations": "public_official", "prosecutions": "public_official",
               "judgments": "plea_agreement", "victims": "sheltered"}[f.source]
-    row[column] = Raw(rng.choice(["maybe", "ndoshta", "?"]))
+    row[column] = Raw(rng.choice(f.sample.plan.words["maybe"]))
     return column
 
 
@@ -923,10 +1052,10 @@ def _range(rng, f, row):
     if f.source == "investigations" and "victim_count" in f.fields:
         row["victim_count"] = -rng.randint(1, 3)
         return "victim_count"
-    if f.source == "judgments" and _is_convicting(row) and row.get("fine_eur"):
-        row["fine_eur"] = -row["fine_eur"]
-        return "fine_eur"
-    if f.source == "judgments" and _is_convicting(row) and row.get("prison_months"):
+    if f.source == "judgments" and _is_convicting(f, row) and row.get("fine"):
+        row["fine"] = -row["fine"]
+        return f.sample.plan.fine_header
+    if f.source == "judgments" and _is_convicting(f, row) and row.get("prison_months"):
         row["prison_months"] = -row["prison_months"]
         return "prison_months"
     if f.source == "victims" and row.get("age") is not None:
@@ -948,23 +1077,25 @@ def _birth_year_range(rng, f, row):
 def _court_instance(rng, f, row):
     if f.source != "judgments":
         return None
-    row["court"] = Raw("APP" if row["instance"] in ("first", "supreme") else rng.choice(BASIC))
+    plan = f.sample.plan   # a court of appeal at another instance, a first-instance court on appeal
+    row["court"] = Raw(plan.upper_courts[0][0] if row["instance"] != plan.instances[1] else rng.choice(plan.basic))
     return "court"
 
 
 def _verdict_instance(rng, f, row):
     if f.source != "judgments":
         return None
-    first = row["instance"] == "first"
-    if _is_convicting(row):         # keep a convicting verdict so the sentence stays allowed
-        row["verdict"] = Raw("confirmed" if first else "convicted")
+    first = row["instance"] == f.sample.plan.instances[0]
+    elsewhere = f.sample.plan.verdicts["elsewhere"]
+    if _is_convicting(f, row):         # keep a convicting verdict so the sentence stays allowed
+        row["verdict"] = Raw(elsewhere["first_convicting"] if first else elsewhere["later_convicting"])
     else:
-        row["verdict"] = Raw("quashed" if first else "rejected")
+        row["verdict"] = Raw(elsewhere["first_other"] if first else elsewhere["later_other"])
     return "verdict"
 
 
 def _sentence_without_conviction(rng, f, row):
-    if f.source != "judgments" or _is_convicting(row):
+    if f.source != "judgments" or _is_convicting(f, row):
         return None
     row["prison_months"] = rng.randint(2, 10) * 6
     return "prison_months"
@@ -976,7 +1107,7 @@ def _duplicate_key(rng, f, row):
 
 def _field_count(rng, f, row):
     """A remark typed into the cell after the last column."""
-    row[EXTRA_CELL] = Raw(rng.choice(["vërejtje: lëndë e bashkuar", "shih dosjen", "?"]))
+    row[EXTRA_CELL] = Raw(rng.choice(f.sample.plan.words["remarks"]))
     return ""
 
 

@@ -1,4 +1,5 @@
-"""`tipstats stats`: the year's figures (DATA-SPEC section 4), unsuppressed, from the marts.
+"""`tipstats stats`: the figures of a year or of any run of months (DATA-SPEC section 4), unsuppressed, from
+the marts.
 
 Each figure comes from one query file in warehouse/queries/, so every number printed here can be
 reproduced with that query (see docs/data-dictionary.md).
@@ -6,6 +7,7 @@ reproduced with that query (see docs/data-dictionary.md).
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Optional
 
 import duckdb
@@ -22,16 +24,61 @@ DIMENSIONS = ("region", "court", "office", "group", "exploitation_form", "sex", 
 COUNT_FIGURES = ("investigated_cases", "investigated_persons", "prosecuted_persons", "convicted_persons",
                  "final_convictions", "acquitted_persons", "victims_identified", "child_victims")
 PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max",
-                  "suspended_term_persons", "no_prison_persons", "sentences_on_charged_version")
+                  "suspended_term_persons", "no_prison_persons", "sentences_on_charged_version",
+                  "sentences_from_person_total")
+
+
+MONTH = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, params: list) -> list[tuple]:
     return con.execute((SQL_DIR / "queries" / f"{name}.sql").read_text(), params).fetchall()
 
 
-def compute(con: duckdb.DuckDBPyConnection, year: int, group: str = "all", by: str | None = None) -> dict:
-    """The `stats --json` object: totals, or with `by` a list `rows` (one per dimension value)."""
-    params = [year, GROUPS[group], by or "total"]
+def month_option(option: str, text: str, last: bool) -> str:
+    """'YYYY-MM' from --from/--to: a month as given, a bare year its January (--from) or December (--to)."""
+    found = MONTH.fullmatch(text)
+    if found is None or (found[2] is not None and not 1 <= int(found[2]) <= 12):
+        terminal.fail(f"{option} must be a year (YYYY) or a month (YYYY-MM), not {text!r}")
+    return f"{found[1]}-{found[2] or ('12' if last else '01')}"
+
+
+def period_options(year: int | None, start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    """The months --year or --from/--to ask for, None where the period is open (resolve() closes it)."""
+    if year is not None and (start is not None or end is not None):
+        terminal.fail("--year cannot be combined with --from or --to")
+    if year is not None:
+        if not 1 <= year <= 9999:
+            terminal.fail(f"--year must be a year of four digits, not {year}")
+        return f"{year:04d}-01", f"{year:04d}-12"
+    first = month_option("--from", start, last=False) if start is not None else None
+    last = month_option("--to", end, last=True) if end is not None else None
+    if first and last and first > last:
+        terminal.fail(f"--from {first} is after --to {last}")
+    return first, last
+
+
+def resolve(con: duckdb.DuckDBPyConnection, start: str | None, end: str | None) -> tuple[str, str]:
+    """The period with its open sides closed (from the first month the warehouse covers, to the last loaded);
+    exit 2 with one line when no source delivered any month of it and no unit is dated in it: its figures
+    would be zeros that mean "not delivered", not "none". (Units dated before the first delivery are counted,
+    with a coverage of 0 months.)"""
+    first, last, delivered, units, loaded_first, loaded_last = query(con, "stats_period", [start, end])[0]
+    if not delivered and not units:
+        asked = (f"in {first} … {last}" if start is not None and end is not None
+                 else f"from {start}" if start is not None else f"up to {end}" if end is not None
+                 else f"in {first} … {last}")
+        loaded = f"loaded months are {loaded_first} … {loaded_last}" if loaded_first else "no month is loaded"
+        terminal.fail(f"no source delivered any month {asked}: {loaded}")
+    return first, last
+
+
+def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all", by: str | None = None,
+            period: tuple[str, str] | None = None) -> dict:
+    """The `stats --json` object for a calendar year, or for `period` (first and last month, 'YYYY-MM'):
+    totals, or with `by` a list `rows` (one per dimension value)."""
+    start, end = (f"{year:04d}-01", f"{year:04d}-12") if year is not None else period
+    params = [start, end, GROUPS[group], by or "total"]
     rows: dict[str, dict] = {}
 
     def row(value):
@@ -51,9 +98,12 @@ def compute(con: duckdb.DuckDBPyConnection, year: int, group: str = "all", by: s
         sentences["total"] += n
     for value, *figures in query(con, "stats_persons_below_minimum", params):
         row(value).update(zip(PERSON_FIGURES, figures))
-    coverage = {source: {"months_delivered": delivered, "months_in_year": months}
-                for source, delivered, months in query(con, "stats_coverage", [year])}
-    result = {"year": year, "group": group}
+    # a year's coverage keeps the key it has always had; any other period counts its own months
+    months_key = "months_in_year" if year is not None else "months_in_period"
+    coverage = {source: {"months_delivered": delivered, months_key: months}
+                for source, delivered, months in query(con, "stats_coverage", [start, end])}
+    result = {"year": year} if year is not None else {}
+    result.update({"from": start, "to": end, "group": group})
     if by is None:
         result.update(row("all"))
     else:
@@ -79,18 +129,25 @@ def dimension_order(dimension: str):
 
 
 def stats(
-    year: Annotated[int, typer.Option(help="Calendar year of the figures.")],
+    year: Annotated[Optional[int], typer.Option(help="Calendar year of the figures (or use --from/--to).")] = None,
+    start: Annotated[Optional[str], typer.Option("--from", help="First month (YYYY-MM) or year (YYYY) of the period; alone: up to the last loaded month.")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last month (YYYY-MM) or year (YYYY) of the period; alone: from the first month the warehouse covers.")] = None,
     group: Annotated[str, typer.Option(help="trafficking, related or all (= trafficking + related).")] = "all",
     by: Annotated[Optional[str], typer.Option(help="Break down by " + ", ".join(DIMENSIONS) + ".")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """The year's figures, unsuppressed (internal): investigations, prosecutions, convictions, sentences."""
+    """The figures of a year or a period, unsuppressed (internal): investigations, prosecutions, convictions,
+    sentences."""
+    if year is None and start is None and end is None:
+        terminal.fail("give --year, or --from and/or --to")
+    start, end = period_options(year, start, end)
     if group not in GROUPS:
         terminal.fail(f"--group must be one of {', '.join(GROUPS)}, not {group!r}")
     if by is not None and by not in DIMENSIONS:
         terminal.fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
     with terminal.warehouse() as con:
-        result = compute(con, year, group, by)
+        period = resolve(con, start, end)
+        result = compute(con, year, group, by, period)
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -101,7 +158,8 @@ def print_stats(result: dict) -> None:
     rows = result.get("rows") or [{"value": "all", **result}]
     label = result.get("by") or "value"
     columns = [str(r.get(label, "all")) for r in rows]
-    table = Table("figure", *columns, title=f"{result['year']}, group {result['group']}"
+    when = result.get("year") or f"{result['from']} … {result['to']}"
+    table = Table("figure", *columns, title=f"{when}, group {result['group']}"
                   + (f", by {result['by']}" if result.get("by") else ""))
     shown = terminal.cell
     for figure in COUNT_FIGURES:
@@ -111,7 +169,8 @@ def print_stats(result: dict) -> None:
     for figure in PERSON_FIGURES:
         table.add_row(figure, *[shown(r[figure]) for r in rows])
     terminal.out.print(table)
-    cover = ", ".join(f"{s} {c['months_delivered']}/{c['months_in_year']}" for s, c in result["coverage"].items())
+    cover = ", ".join(f"{s} {c['months_delivered']}/{c.get('months_in_year', c.get('months_in_period'))}"
+                      for s, c in result["coverage"].items())
     terminal.out.print(f"Coverage (months delivered): {cover}")
 
 

@@ -9,15 +9,19 @@ Each workbook (`<source>.xlsx`) holds
 - `Codes`: every code list the source uses, code and label; the long lists' drop-downs point here.
 
 Nothing here lists a column by hand: the columns, kinds, requirements and codes come from contracts/, the
-labels from contracts/codes/*.csv; only the short rule notes of DATA-SPEC section 3 are written out below.
+labels from the active pack's codes/*.csv; only the short rule notes of DATA-SPEC section 3 are written out
+below, and the notes that name a country's codes come from the pack's templates.toml (docs/packs.md).
+A column's name in the workbook is the header the agency sends (the pack's name of `fine`, e.g. fine_eur).
 The bytes are deterministic (fixed document dates and zip timestamps), so templates can be versioned.
 """
 from __future__ import annotations
 
 import io
 import re
+import tomllib
 import zipfile
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -27,8 +31,9 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from contracts import SOURCES, base, codes
+from contracts import SOURCES, base, codes, pack
 from contracts.base import Column, Source
+from contracts.judgments import SENTENCE_COLUMNS
 
 FIRST_ROW, LAST_ROW = 2, 5000  # rows the formats' validations cover (a month's delta is far smaller)
 INLINE_LIST_LIMIT = 255  # Excel's limit for an inline list ("a,b,c"); longer lists refer to the Codes sheet
@@ -59,23 +64,24 @@ KIND_RULE = {
                "pseudonym on arrival, before anything is stored."),
     "code": "Choose from the drop-down (codes are case-insensitive).",
     "region": "Choose the code from the drop-down.",
-    "offence": ("<LAW>.<article>[.<paragraph>], e.g. CCRK2019.165.1, or CCRK2019.165 when the paragraph is "
-                "not known. An article the statute table does not list is accepted as group 'other' and "
-                "reported."),
+    "offence": ("<LAW>.<article>[.<paragraph>], e.g. {offence_example}, or {offence_article_example} when the "
+                "paragraph is not known. An article the statute table does not list is accepted as group "
+                "'other' and reported."),
     "date": "Not later than the last day of the reporting month.",
     "int": "",
     "decimal": "Decimal point, e.g. 7.5.",
     "bool": "Empty = unknown.",
 }
 
-# the rule column of DATA-SPEC section 3, by column; (source, column) where the sources differ
+# the rule column of DATA-SPEC section 3, by column; (source, column) where the sources differ. A pack's
+# templates.toml [notes] replaces those that name its codes (region, office, court, citizenship).
 NOTES: dict[str | tuple[str, str], str] = {
     "case_id": "Police/prosecution case number.",
     ("prosecutions", "case_id"): "Investigation it came from.",
     ("victims", "case_id"): "Investigation case; empty for a victim identified outside a criminal case.",
     "prosecution_id": "Prosecution case number.",
     ("judgments", "prosecution_id"): "Indictment it came from.",
-    "judgment_id": ("The first-instance court case number; appeal and supreme rows carry the judgment_id of "
+    "judgment_id": ("The first-instance court case number; {later_instances} rows carry the judgment_id of "
                     "the first-instance judgment they review."),
     ("investigations", "person_id"): "The suspect.",
     "person_id": "The defendant.",
@@ -84,16 +90,15 @@ NOTES: dict[str | tuple[str, str], str] = {
     ("prosecutions", "offence_code"): "As charged.",
     ("judgments", "offence_code"): "As adjudicated.",
     "opened_on": "Not before {earliest}.",
-    "region": "Basic-level region.",
-    "office": "Basic-level region or SPRK (Special Prosecution Office).",
-    ("prosecutions", "court"): ("Basic court the indictment was filed with; empty = the court of the "
-                                "office's region (unknown for SPRK)."),
+    "region": "The region's first-instance court.",
+    "office": "The prosecution office.",
+    ("prosecutions", "court"): "Court the indictment was filed with; empty = the office's court.",
     ("judgments", "court"): "{court_instance}.",
-    "instance": "first, appeal or supreme.",
+    "instance": "{instances}.",
     "sex": "U = unknown.",
     ("investigations", "sex"): "The suspect's sex; U = unknown.",
     "birth_year": "1900 … (year of the reference date − {min_age}); reference date: {reference}.",
-    "citizenship": "ISO 3166-1 alpha-2, XK for Kosovo.",
+    "citizenship": "ISO 3166-1 alpha-2.",
     "public_official": "The person is a public official (complicity).",
     "status_on": "On or after opened_on.",
     "victim_count": "≥ 0.",
@@ -104,8 +109,10 @@ NOTES: dict[str | tuple[str, str], str] = {
     "final": "This judgment is final (no further appeal possible).",
     "prison_months": "Imprisonment for this charge after this decision, ≥ 0; empty = none.",
     "suspended": "The imprisonment is suspended (conditional sentence); empty = not suspended.",
-    "fine_eur": "≥ 0.",
+    "fine": "≥ 0.",
     "mitigation": "Legal ground recorded for a sentence below the statutory minimum; empty = none recorded.",
+    "total_prison_months": ("The defendant's imprisonment for the whole judgment, all charges together, when the "
+                            "source records it per defendant rather than per charge."),
     "age": "Age when identified, 0 … 120.",
     "referred_to_services": "The victim was referred to assistance services.",
     "sheltered": "The victim was placed in a shelter.",
@@ -114,8 +121,8 @@ NOTES: dict[str | tuple[str, str], str] = {
                   "code); a withdrawal row needs only the key columns. Empty or false = a normal record."),
 }
 DEMOGRAPHICS_NOTE = "The defendant's, when known."  # prosecutions and judgments demographics
-SENTENCE_NOTE = "Only on a convicting verdict (convicted, confirmed, modified)."
-INHERITED_NOTE = "Appeal and supreme rows may leave it empty: it is taken from the first-instance row."
+SENTENCE_NOTE = "Only on a convicting verdict ({convicting})."
+INHERITED_NOTE = "{Later_instances} rows may leave it empty: it is taken from the first-instance row."
 INHERITED = ("offence_date", "plea_agreement", "mitigation")  # judgments, DATA-SPEC 3
 BIRTH_YEAR_REFERENCE = {
     "investigations": "opened_on", "prosecutions": "decided_on", "judgments": "offence_date, else judgment_date",
@@ -126,7 +133,7 @@ LIST_OF = {"status": "investigation_status", "decision": "prosecution_decision"}
 # per-column number formats and validations beyond the kind's default
 NUMBER_FORMAT = {"id": "@", "person": "@", "offence": "@", "code": "@", "region": "@", "date": "yyyy-mm-dd",
                  "int": "0", "decimal": "0.0#", "bool": "General"}
-FORMAT_OF = {"fine_eur": "#,##0.00"}
+FORMAT_OF = {"fine": "#,##0.00"}
 WIDTH = {"id": 18, "person": 16, "offence": 17, "code": 14, "region": 10, "date": 13, "int": 12,
          "decimal": 14, "bool": 10}
 
@@ -156,6 +163,51 @@ def template_bytes(source: Source) -> bytes:
     return _deterministic(buffer.getvalue())
 
 
+def header_of(col: Column) -> str:
+    """The column's name in the workbook: the header the agency sends for it."""
+    return base.delivered_header(col.name)
+
+
+@cache
+def _pack_words(root: Path) -> dict:
+    path = root / "templates.toml"
+    if not path.exists():  # a pack without one: the generic notes and an example from its statute table
+        return {}
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise pack.PackError(f"{path}: not valid UTF-8 TOML: {e}") from None
+
+
+def pack_words() -> dict:
+    """The active pack's templates.toml: the offence examples and [notes] that name its codes."""
+    return _pack_words(pack.active().root)
+
+
+def notes() -> dict[str | tuple[str, str], str]:
+    """NOTES with the pack's own: its "source.column" keys as (source, column)."""
+    own = {tuple(k.split(".", 1)) if "." in k else k: v for k, v in pack_words().get("notes", {}).items()}
+    return {**NOTES, **own}
+
+
+def offence_examples() -> dict[str, str]:
+    words = pack_words()
+    if "offence_example" in words:
+        return {"offence_example": words["offence_example"],
+                "offence_article_example": words.get("offence_article_example", words["offence_example"])}
+    first = codes.statutes()[0]
+    article = f"{first['law']}.{first['article']}"
+    return {"offence_example": ".".join(filter(None, (article, first["paragraph"]))),
+            "offence_article_example": article}
+
+
+def _joined(items, last: str) -> str:
+    """"a, b or c"."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
 def template_columns(source: Source) -> tuple[Column, ...]:
     """The columns a delivery of this source may carry, in template order: the contract's, then `withdrawn`."""
     return source.columns + (base.WITHDRAWN,)
@@ -177,7 +229,7 @@ def code_list_name(col: Column) -> str:
     name = LIST_OF.get(col.name, col.name)
     missing = set(col.codes) - set(codes.code_list(name))
     if missing:  # a contract change this module does not know yet: fail loudly, not with blank labels
-        raise ValueError(f"column {col.name}: codes {sorted(missing)} not in contracts/codes/{name}.csv")
+        raise ValueError(f"column {col.name}: codes {sorted(missing)} not in the pack's codes/{name}.csv")
     return name
 
 
@@ -211,12 +263,12 @@ def build_workbook(source: Source) -> Workbook:
 def _write_data_sheet(ws: Worksheet, source: Source, ranges: dict[str, str]) -> None:
     for i, col in enumerate(template_columns(source), start=1):
         letter = get_column_letter(i)
-        cell = ws.cell(row=1, column=i, value=col.name)
+        cell = ws.cell(row=1, column=i, value=header_of(col))
         cell.font = HEADER_FONT
         cell.fill = REQUIRED_FILL if col.required else OPTIONAL_FILL
         cell.number_format = "@"
         dim = ws.column_dimensions[letter]
-        dim.width = max(WIDTH[col.kind], len(col.name) + 3)
+        dim.width = max(WIDTH[col.kind], len(header_of(col)) + 3)
         dim.number_format = FORMAT_OF.get(col.name, NUMBER_FORMAT[col.kind])  # style of every new cell
         validation = _validation(col, source, ranges.get(col.name))
         if validation is not None:
@@ -226,10 +278,10 @@ def _write_data_sheet(ws: Worksheet, source: Source, ranges: dict[str, str]) -> 
 
 
 def _validation(col: Column, source: Source, codes_range: str | None) -> DataValidation | None:
-    title = col.name[:32]
+    title = header_of(col)[:32]
     prompt = _short(f"{'Required' if col.required else 'Optional'}. {_rule(col, source)}")
     common = dict(allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop",
-                  promptTitle=title, prompt=prompt, errorTitle=f"Not a valid {col.name}"[:32])
+                  promptTitle=title, prompt=prompt, errorTitle=f"Not a valid {header_of(col)}"[:32])
     values = list_values(col)
     if values:
         inline = '"' + ",".join(values) + '"'
@@ -240,7 +292,7 @@ def _validation(col: Column, source: Source, codes_range: str | None) -> DataVal
         return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(base.MAX_ID_LENGTH),
                               error=f"At most {base.MAX_ID_LENGTH} characters.", **common)
     if col.kind == "date":
-        earliest = base.EARLIEST_DATE.date() if col.name == "opened_on" else date(1900, 1, 1)
+        earliest = base.earliest_date().date() if col.name == "opened_on" else date(1900, 1, 1)
         # no date may be later than the reporting month, which has ended before the file is made
         return DataValidation(type="date", operator="between", formula1=str(int(to_excel(earliest))),
                               formula2="TODAY()",
@@ -263,7 +315,7 @@ def _validation(col: Column, source: Source, codes_range: str | None) -> DataVal
 def _int_range(col: Column) -> tuple[int, str | None]:
     """Whole-number bounds mirroring the typed contract (contracts.base.typed_schema)."""
     if col.name == "birth_year":  # upper bound: a reference date cannot be later than today
-        return 1900, f"YEAR(TODAY())-{base.AGE_OF_CRIMINAL_RESPONSIBILITY}"
+        return 1900, f"YEAR(TODAY())-{pack.active().age_of_criminal_responsibility}"
     if col.name == "age":
         return 0, "120"
     return 0, None
@@ -276,30 +328,38 @@ def _short(text: str, limit: int = 255) -> str:
 
 # ----------------------------------------------------------------------------------------------- Columns
 def _note(col: Column, source: Source) -> str:
-    note = NOTES.get((source.name, col.name))
+    all_notes = notes()
+    note = all_notes.get((source.name, col.name))
     if note is None and source.name in ("prosecutions", "judgments") and col.name in (
             "sex", "birth_year", "citizenship", "public_official"):
-        note = DEMOGRAPHICS_NOTE + (" " + NOTES[col.name] if col.name in ("birth_year", "citizenship") else "")
+        note = DEMOGRAPHICS_NOTE + (" " + all_notes[col.name] if col.name in ("birth_year", "citizenship") else "")
     if note is None:
-        note = NOTES.get(col.name, "")
-    if source.name == "judgments" and col.name in ("prison_months", "suspended", "fine_eur", "mitigation"):
+        note = all_notes.get(col.name, "")
+    if source.name == "judgments" and col.name in SENTENCE_COLUMNS:
         note = f"{note} {SENTENCE_NOTE}".strip()
     if source.name == "judgments" and col.name in INHERITED:
         note = f"{note} {INHERITED_NOTE}".strip()
+    p = pack.active()
     courts = codes.instance_courts()
-    basic = set(codes.regions(codes.BASIC_REGIONS_LEVEL))
+    later = " and ".join(i.code for i in p.instances[1:])
     return note.format(
-        earliest=base.EARLIEST_DATE.date().isoformat(),
+        earliest=base.earliest_date().date().isoformat(),
         reference=BIRTH_YEAR_REFERENCE.get(source.name, "the reference date"),
-        min_age=base.AGE_OF_CRIMINAL_RESPONSIBILITY,
+        min_age=p.age_of_criminal_responsibility,
+        # an instance with several courts is named by its level, one with a single court by its code
         court_instance="; ".join(
-            f"{i}: {'a basic-level court' if set(c) == basic else ', '.join(c)}" for i, c in courts.items()),
+            f"{i.code}: {f'a {i.level}-level court' if len(courts[i.code]) > 1 else ', '.join(courts[i.code])}"
+            for i in p.instances),
         verdict_instance="; ".join(f"{i}: {', '.join(codes.verdicts_for(i))}" for i in courts),
+        instances=_joined(courts, "or"),
+        later_instances=later, Later_instances=later[:1].upper() + later[1:],
+        convicting=", ".join(dict.fromkeys(r["code"] for r in codes.rows("verdict")
+                                           if r["convicting"].lower() == "true")),
     )
 
 
 def _rule(col: Column, source: Source) -> str:
-    note, generic = _note(col, source), KIND_RULE[col.kind]
+    note, generic = _note(col, source), KIND_RULE[col.kind].format(**offence_examples())
     if "empty" in generic.lower() and (col.required or "empty" in note.lower()):
         generic = ""  # a required column is never empty; the note already says what empty means
     return " ".join(t for t in (note, generic) if t)
@@ -308,10 +368,15 @@ def _rule(col: Column, source: Source) -> str:
 def _allowed(col: Column) -> str:
     values = list_values(col)
     if col.kind == "bool":
-        return "true, false (yes/no, 1/0, po/jo, da/ne are also read)"
+        p = pack.active()
+        true, false = base.TRUE_WORDS + p.true_words, base.FALSE_WORDS + p.false_words
+        if len(true) == len(false):  # as pairs: yes/no, 1/0, ...
+            others = ", ".join(f"{t}/{f}" for t, f in list(zip(true, false))[1:])
+        else:
+            others = f"{', '.join(true[1:])} for true, {', '.join(false[1:])} for false"
+        return f"true, false ({others} are also read)"
     if col.kind == "offence":
-        laws = codes.read_rows(codes.CODES_DIR / "law.csv")
-        return "LAW: " + "; ".join(f"{r['code']} = {r['title']} ({r['citation']})" for r in laws)
+        return "LAW: " + "; ".join(f"{r['code']} = {r['title']} ({r['citation']})" for r in codes.laws())
     if not values:
         return ""
     if len(values) > MANY_CODES:
@@ -343,7 +408,7 @@ def _write_columns_sheet(ws: Worksheet, source: Source) -> None:
         cell.font = HEADER_FONT
         cell.fill = OPTIONAL_FILL
     for r, col in enumerate(template_columns(source), start=header_row + 1):
-        row = (col.name, KIND_TYPE[col.kind], "yes" if col.required else "no",
+        row = (header_of(col), KIND_TYPE[col.kind], "yes" if col.required else "no",
                "yes" if col.name in source.key else "no", _rule(col, source), _allowed(col))
         for i, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=i, value=value)
@@ -376,7 +441,7 @@ def _write_codes_sheet(ws: Worksheet, source: Source) -> dict[str, str]:
         ranges[col.name] = f"{quote_sheetname(ws.title)}!$C${first}:$C${row - 1}"
     offence = [c for c in template_columns(source) if c.kind == "offence"]
     for col in offence:  # the LAW part of the offence code (not a drop-down: the code is a pattern)
-        for r in codes.read_rows(codes.CODES_DIR / "law.csv"):
+        for r in codes.laws():
             for i, v in enumerate((col.name, "law", r["code"], f"{r['title']} ({r['citation']})"), start=1):
                 ws.cell(row=row, column=i, value=v)
             row += 1

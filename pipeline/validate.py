@@ -516,7 +516,7 @@ class _ColumnPlan:
     (a file-level refusal), missing optional and extra columns (reported)."""
 
     def __init__(self, header: list[str], spec: Source, file_name: str):
-        self.names = [base.normalise_header(h) for h in header]
+        self.names = [base.header_name(h) for h in header]
         self.error: str | None = None
         self.refused_early: str | None = None  # a duplicate column: nothing else about the header is reported
         self.dropped, self.missing, self.named_extra = [], [], []
@@ -541,7 +541,7 @@ class _ColumnPlan:
             self.error = f"{file_name}: required column(s) missing: {', '.join(missing_required)}"
             return
         # `withdrawn` is optional for every source and only reported missing when another column is
-        self.missing = [c.name for c in spec.columns if c.name not in self.names]
+        self.missing = [base.delivered_header(c.name) for c in spec.columns if c.name not in self.names]
 
     def see(self, cells: pd.DataFrame) -> None:
         """Remember the columns without a header that hold something (reported as extra columns)."""
@@ -661,7 +661,8 @@ def record_key(normal: pd.DataFrame, spec: Source) -> pd.Series:
 
 def reason(check: str, column: str, value: str, spec: Source) -> str:
     col = spec.by_name.get(column)
-    shown = rejected.quoted(column, value) if column and value != "" else (column or "row")
+    header = base.delivered_header(column)
+    shown = rejected.quoted(header, value) if column and value != "" else (header or "row")
     if check == "code_list" and col is not None and len(col.codes) <= 12:
         return f"{shown}: not in the code list ({', '.join(col.codes)})"
     if check == "duplicate_key":
@@ -685,7 +686,7 @@ def describe(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spe
     values[by_key] = keys.reindex(errors.loc[by_key, "index"]).to_numpy(dtype=object)
     return pd.DataFrame({
         "line": lines.reindex(rows).to_numpy(dtype="int64"),
-        "column": errors["column"].to_numpy(dtype=object),
+        "column": errors["column"].map(base.delivered_header).to_numpy(dtype=object),
         "check": errors["check"].to_numpy(dtype=object),
         "value": values.to_numpy(),
         "reason": [reason(check, column, value, spec) for check, column, value

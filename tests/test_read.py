@@ -58,7 +58,7 @@ def test_semicolon_with_decimal_comma(validate_rows):
     result = validate_rows("judgments", csv_text([row], delimiter=";"))
     assert result.delimiter == ";"
     assert errors_of(result) == []
-    assert result.valid[["prison_months", "fine_eur"]].values.tolist() == [[7.5, 1000.5]]
+    assert result.valid[["prison_months", "fine"]].values.tolist() == [[7.5, 1000.5]]
 
 
 def test_semicolon_with_decimal_point(validate_rows):
@@ -129,7 +129,7 @@ def test_xlsx_typed_cells(validate_rows):
     assert valid["offence_date"] == pd.Timestamp("2023-06-01")
     assert valid["judgment_date"] == pd.Timestamp("2024-01-25")  # the time part is ignored
     assert (valid["final"], valid["plea_agreement"]) == (True, False)
-    assert (valid["prison_months"], valid["fine_eur"], valid["birth_year"]) == (7.5, 1000.0, 1980)
+    assert (valid["prison_months"], valid["fine"], valid["birth_year"]) == (7.5, 1000.0, 1980)
     assert pd.isna(valid["suspended"])
 
 

@@ -10,13 +10,16 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from pipeline.sample import COLUMNS, FEATURES, KEYS, SOURCES, generate, write_manifest
+from contracts import codes, pack
+from pipeline.sample import COLUMNS, FEATURES, KEYS, SOURCES, SampleError, generate, headers, plan, write_manifest
+from pipeline.validate import source_of, validate_file
 
 ROOT = Path(__file__).parents[1]
 RAW = ROOT / "raw"
@@ -104,7 +107,7 @@ def test_regenerating_gives_the_committed_files_byte_for_byte(regenerated):
 def test_every_row_level_check_is_injected(manifest):
     """Every check of a row's content; not those of XLSX number and date cells (stage `xlsx`): the sample's
     defects are written into CSV rows."""
-    with open(ROOT / "contracts" / "checks.csv", encoding="utf-8") as f:
+    with open(pack.active().path("checks.csv"), encoding="utf-8") as f:
         checks = {row["check"] for row in csv.DictReader(f) if row["stage"] != "xlsx"} - {"file_refused"}
     assert checks - {row["check"] for row in manifest} == set()
 
@@ -154,7 +157,7 @@ def test_clean_rows_are_dated_within_their_month_and_keys_are_unique(manifest, a
 # --- special features -----------------------------------------------------------------------------------
 
 def test_one_month_is_windows_1250_with_semicolons_and_decimal_commas():
-    folder = RAW / FEATURES["cp1250"][1]
+    folder = RAW / FEATURES["legacy_encoding"][1]
     texts = {}
     for path in sorted(folder.iterdir()):
         data = path.read_bytes()
@@ -174,7 +177,7 @@ def test_one_file_is_xlsx_with_typed_cells():
     assert xlsx == [feature_path("xlsx")]
     sheet = openpyxl.load_workbook(xlsx[0]).worksheets[0]
     header = [normalise(c.value) for c in sheet[1]]
-    assert header == COLUMNS["judgments"]
+    assert header == headers("judgments")
     cells = defaultdict(set)
     for row in sheet.iter_rows(min_row=2):
         for name, cell in zip(header, row):
@@ -187,10 +190,9 @@ def test_one_file_is_xlsx_with_typed_cells():
 
 
 def test_one_file_carries_a_name_column():
-    with open(ROOT / "contracts" / "codes" / "pii_columns.csv", encoding="utf-8") as f:
-        pii = {row["column"] for row in csv.DictReader(f)}
-    carriers = [path for path in sorted(RAW.glob("*/*.*")) if pii & set(read(path)[0])]
+    carriers = [path for path in sorted(RAW.glob("*/*.*")) if codes.pii_columns() & set(read(path)[0])]
     assert carriers == [feature_path("pii")]
+    assert plan().pii_header == "Emri"
     names = [r["emri"] for r in records(carriers[0])]
     assert names and all(re.fullmatch(r"\w+ \w+", n) for n in names)
 
@@ -217,7 +219,7 @@ def test_header_variants_reordered_and_missing_columns():
     reordered = read(feature_path("reordered"))[0]
     assert sorted(reordered) == sorted(COLUMNS["prosecutions"]) and reordered != COLUMNS["prosecutions"]
     missing = read(feature_path("missing_optional"))[0]
-    assert missing == [c for c in COLUMNS["judgments"] if c != "judge_id"]
+    assert missing == [c for c in headers("judgments") if c != "judge_id"]
     for name in ("header_variants", "reordered", "missing_optional", "bom", "pii"):
         assert read(feature_path(name))[1], f"{name}: the file has no data rows"
 
@@ -289,3 +291,107 @@ def test_other_windows_and_scales_generate_linked_files(tmp_path):
     prosecutions = [r for p in tmp_path.glob("*/prosecutions.csv") for r in records(p) if r["case_id"]]
     assert prosecutions and sum(r["case_id"] in investigations for r in prosecutions) / len(prosecutions) > 0.5
     assert manifest
+
+
+# --- other packs ----------------------------------------------------------------------------------------
+
+def rejections(folder: Path) -> dict[tuple, list[tuple]]:
+    """(month, file, line) → [(check, column), ...] of every row `validate` rejects under the active pack."""
+    found = defaultdict(list)
+    for path in sorted(folder.glob("*/*")):
+        if not source_of(path):
+            continue
+        result = validate_file(path, path.parent.name)
+        assert result.file_error is None, (path, result.file_error)
+        for e in result.errors.to_dict("records"):
+            found[(path.parent.name, path.name, e["line"])].append((e["check"], e["column"]))
+    return dict(found)
+
+
+def planted(manifest: list[dict]) -> dict[tuple, list[tuple]]:
+    return {(d["month"], d["file"], d["line"]): [(d["check"], d["column"])] for d in manifest}
+
+
+@pytest.fixture
+def use_pack():
+    """Put a pack in use for one test (a name or a folder); the default pack again afterwards."""
+    yield pack.use
+    pack.use(None)
+
+
+@pytest.fixture(scope="module")
+def us_sample(tmp_path_factory) -> tuple[Path, list[dict], dict]:
+    out = tmp_path_factory.mktemp("us-federal")
+    pack.use("us-federal")
+    try:
+        manifest = generate(out)
+        return out, manifest, rejections(out)
+    finally:
+        pack.use(None)
+
+
+def test_each_planted_defect_is_the_only_rejection_of_its_row(manifest):
+    assert rejections(RAW) == planted(manifest)
+
+
+def test_the_us_sample_is_rejected_only_where_a_defect_was_planted(us_sample):
+    _, manifest, found = us_sample
+    assert found == planted(manifest)
+    checks = {c for c, _ in [v[0] for v in planted(manifest).values()]}
+    with open(ROOT / "contracts" / "packs" / "us-federal" / "checks.csv", encoding="utf-8") as f:
+        row_checks = {r["check"] for r in csv.DictReader(f) if r["stage"] != "xlsx"} - {"file_refused"}
+    assert row_checks - checks == set()
+
+
+def test_the_us_sample_speaks_the_us_pack(us_sample, use_pack):
+    out, manifest, _ = us_sample
+    use_pack("us-federal")
+    judgments = read(next((out / "2024-01").glob("judgments.*")))[0]
+    assert "fine_usd" in judgments and "fine_eur" not in judgments
+    pattern = re.compile(codes.offence_pattern())
+    defective = {(d["month"], d["file"], d["line"]) for d in manifest}
+    offences = {r["offence_code"] for p in sorted(out.glob("*/*.csv")) if p.stem != "victims"
+                for line, r in enumerate(records(p), start=2) if (p.parent.name, p.name, line) not in defective}
+    assert offences and [c for c in offences if not pattern.match(c)] == []
+    assert {"USC18.1591.b.1", "USC8.1324", "USC18.1593a"} <= offences      # the main, smuggling, unlisted
+    legacy = out / FEATURES["legacy_encoding"][1] / "investigations.csv"
+    first_line = legacy.read_bytes().decode("cp1252").splitlines()[0]
+    assert first_line == ";".join(COLUMNS["investigations"])
+    pii = [p for p in sorted(out.glob("*/*.csv")) if "Full Name" in p.read_text(encoding="utf-8-sig").splitlines()[0]]
+    assert pii == [out / FEATURES["pii"][1] / "victims.csv"]
+
+
+def us_pack_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "us-copy"
+    shutil.copytree(ROOT / "contracts" / "packs" / "us-federal", copy)
+    return copy
+
+
+def test_a_pack_without_a_single_byte_encoding_has_no_legacy_month(tmp_path, use_pack):
+    copy = us_pack_copy(tmp_path)
+    toml = (copy / "pack.toml").read_text(encoding="utf-8")
+    (copy / "pack.toml").write_text(re.sub(r"(?m)^encodings = .*$", "encodings = []", toml), encoding="utf-8")
+    use_pack(str(copy))
+    generate(tmp_path / "out", start="2025-02", months=3)
+    month = FEATURES["legacy_encoding"][1]
+    lines = (tmp_path / "out" / month / "investigations.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(COLUMNS["investigations"])          # a month like the others
+
+
+def test_a_pack_without_sample_toml_is_refused_with_one_line(tmp_path, use_pack):
+    copy = us_pack_copy(tmp_path)
+    (copy / "sample.toml").unlink()
+    use_pack(str(copy))
+    with pytest.raises(SampleError) as refused:
+        generate(tmp_path / "out", months=1)
+    assert str(refused.value) == "pack us-federal has no sample.toml: `tipstats sample` draws from it (docs/packs.md)"
+
+
+def test_a_sample_toml_without_a_key_is_refused_naming_it(tmp_path, use_pack):
+    copy = us_pack_copy(tmp_path)
+    text = (copy / "sample.toml").read_text(encoding="utf-8")
+    (copy / "sample.toml").write_text(re.sub(r"(?m)^(quashed|last_word) = .*$", "", text), encoding="utf-8")
+    use_pack(str(copy))
+    with pytest.raises(SampleError) as refused:
+        generate(tmp_path / "out", months=1)
+    assert str(refused.value) == f"{copy / 'sample.toml'}: [verdicts] last_word, quashed missing"

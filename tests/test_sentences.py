@@ -349,13 +349,13 @@ def test_charged_version_and_the_range_over_all_convicted_persons(env, refresh, 
     assert [(r["offence_code"], r["on_charged_version"]) for r in json.loads(result.stdout)] == [
         ("CCRK2012.171.1", True), ("CCRK2019.165.1", False), ("CCRK2019.165.1", False), ("CCRK2019.165.9", False)]
 
-    from pipeline import report
+    from pipeline.publication import figures, periods, tip
     from pipeline.config import Config, Labels
 
-    period = report.Period.of_year(2024)
+    period = periods.Period.of_year(2024)
     con = load.connect(env.warehouse, read_only=True)
     try:
-        text = report.tip_summary(report.gather(con, period), period, Labels.of("en"), Config())
+        text = tip.tip_summary(figures.gather(con, period), period, Labels.of("en"), Config())
     finally:
         con.close()
     assert ("Sentences ranged from 36 to 90 months' imprisonment; 1 of the 4 traffickers received a suspended term "

@@ -539,9 +539,11 @@ def sample_editions(tmp_path_factory):
     from typer.testing import CliRunner
 
     from conftest import isolate
-    from pipeline import load, report
+    from pipeline import load
     from pipeline.cli import app
     from pipeline.config import Config
+    from pipeline.publication import figures, protection
+    from pipeline.publication.periods import Period
     from pipeline.settings import Settings
 
     repo = Path(__file__).resolve().parents[1]
@@ -555,8 +557,8 @@ def sample_editions(tmp_path_factory):
             result = CliRunner().invoke(app, ["report", "--year", str(year)], catch_exceptions=False)
             assert result.exit_code == 0, result.stderr
         con = duckdb.connect(str(root / "warehouse" / "tipstats.duckdb"), read_only=True)
-        grids = {y: report.count_grids(report.gather(con, report.Period.of_year(y)), report.Period.of_year(y),
-                                       Config()) for y in (2024, 2025)}
+        grids = {y: protection.count_grids(figures.gather(con, Period.of_year(y)), Period.of_year(y), Config())
+                 for y in (2024, 2025)}
         con.close()
     records = {}
     for path in (root / "reports").rglob(".editions/*.json"):

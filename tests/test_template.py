@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, range_boundaries
 from typer.testing import CliRunner
 
-from contracts import SOURCES, base, codes
+from contracts import SOURCES, base, codes, pack
 from pipeline.cli import app
-from pipeline.template import write_templates
+from pipeline.template import header_of, write_templates
 from pipeline.validate import validate_file
 
 MONTH = "2025-06"
@@ -75,7 +75,8 @@ ROWS = {
 
 
 def contract_header(source: str) -> list[str]:
-    return [c.name for c in SOURCES[source].columns] + [base.WITHDRAWN.name]
+    """The contract's columns by the headers an agency sends (the pack's name of `fine`), then `withdrawn`."""
+    return [header_of(c) for c in SOURCES[source].columns] + [base.WITHDRAWN.name]
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +175,7 @@ def test_formats_and_validations_of_the_other_columns(templates, source):
     for i, col in enumerate(SOURCES[source].columns, start=1):
         letter = sheet.cell(row=1, column=i).column_letter
         fmt = sheet.column_dimensions[letter].number_format
-        dv = kinds.get(col.name)
+        dv = kinds.get(header_of(col))
         if col.kind == "date":
             assert fmt == "yyyy-mm-dd" and dv.type == "date"
         elif col.kind == "int":
@@ -198,7 +199,7 @@ def test_columns_sheet_explains_every_column(templates, source):
     assert list(table) == contract_header(source)
     spec = SOURCES[source]
     for col in spec.columns:
-        _, kind, required, in_key, rule, allowed = table[col.name]
+        _, kind, required, in_key, rule, allowed = table[header_of(col)]
         assert required == ("yes" if col.required else "no")
         assert in_key == ("yes" if col.name in spec.key else "no")
         assert kind and rule, col.name
@@ -250,7 +251,8 @@ def test_filled_template_validates_cleanly(templates, tmp_path, source):
     # typed cells come through as the values typed: person ids as text, dates as dates
     valid = result.valid
     first = ROWS[source][0]
-    for name, value in first.items():
+    for header, value in first.items():
+        name = base.header_name(header)  # fine_eur is the contract's `fine`
         got = valid.loc[0, name]
         if isinstance(value, date):
             assert got.date() == value
@@ -280,3 +282,64 @@ def test_cli_writes_the_templates(tmp_path):
         assert path.is_file()
         assert f"Wrote {path}" in output or str(path) in output
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(f"{s}.xlsx" for s in SOURCES)
+
+
+# ------------------------------------------------------------------------------------- the pack's words
+def rules(path: Path) -> dict[str, tuple[str, str]]:
+    """Column → (rule, allowed values) of a workbook's Columns sheet."""
+    rows = list(load_workbook(path)["Columns"].iter_rows(values_only=True))
+    header_at = next(i for i, r in enumerate(rows) if r[0] == "column")
+    return {r[0]: (r[4], r[5]) for r in rows[header_at + 1:] if r[0]}
+
+
+def test_kosovo_notes_name_its_codes(templates):
+    prosecutions, judgments = rules(templates["prosecutions"]), rules(templates["judgments"])
+    assert prosecutions["office"][0] == ("Basic-level region or SPRK (Special Prosecution Office). "
+                                         "Choose the code from the drop-down.")
+    assert prosecutions["court"][0] == ("Basic court the indictment was filed with; empty = the court of the "
+                                        "office's region (unknown for SPRK). Choose the code from the drop-down.")
+    assert judgments["court"][0] == ("first: a basic-level court; appeal: APP; supreme: SUP. "
+                                     "Choose the code from the drop-down.")
+    assert judgments["citizenship"][0] == ("The defendant's, when known. ISO 3166-1 alpha-2, XK for Kosovo. "
+                                           "Choose from the drop-down (codes are case-insensitive).")
+    assert judgments["offence_code"][0] == (
+        "As adjudicated. <LAW>.<article>[.<paragraph>], e.g. CCRK2019.165.1, or CCRK2019.165 when the paragraph "
+        "is not known. An article the statute table does not list is accepted as group 'other' and reported.")
+    assert judgments["final"][1] == "true, false (yes/no, 1/0, po/jo, da/ne are also read)"
+    assert judgments["fine_eur"][0] == ("≥ 0. Only on a convicting verdict (convicted, confirmed, modified). "
+                                        "Decimal point, e.g. 7.5.")
+    assert judgments["total_prison_months"][0] == (
+        "The defendant's imprisonment for the whole judgment, all charges together, when the source records it "
+        "per defendant rather than per charge. Only on a convicting verdict (convicted, confirmed, modified). "
+        "Decimal point, e.g. 7.5.")
+    assert "Appeal and supreme rows may leave it empty: it is taken from the first-instance row." in \
+        judgments["mitigation"][0]
+
+
+@pytest.fixture(scope="module")
+def us_templates(tmp_path_factory) -> dict[str, Path]:
+    pack.use("us-federal")
+    try:
+        return {p.stem: p for p in write_templates(tmp_path_factory.mktemp("us-templates"))}
+    finally:
+        pack.use(None)
+
+
+def test_us_templates_speak_the_us_pack(us_templates, tmp_path):
+    prosecutions, judgments = rules(us_templates["prosecutions"]), rules(us_templates["judgments"])
+    assert prosecutions["office"][0] == ("U.S. Attorney's Office by state (USPS code) or HTPU (Human "
+                                         "Trafficking Prosecution Unit, Department of Justice). "
+                                         "Choose the code from the drop-down.")
+    assert judgments["court"][0] == ("first: a district-level court; appeal: a circuit-level court; "
+                                     "supreme: SCOTUS. Choose the code from the drop-down.")
+    assert judgments["offence_code"][0].startswith(
+        "As adjudicated. <LAW>.<article>[.<paragraph>], e.g. USC18.1591.b.1, or USC18.1591 when the paragraph")
+    assert judgments["final"][1] == "true, false (yes/no, 1/0 are also read)"
+    assert judgments["fine_usd"][0] == (
+        "≥ 0. Only on a convicting verdict (convicted, affirmed, sentence_vacated, appeal_dismissed, "
+        "certiorari_denied). Decimal point, e.g. 7.5.")
+    assert judgments["offence_code"][1].startswith("LAW: USC18 = United States Code, Title 18")
+    assert "fine_eur" not in judgments and "SPRK" not in str(prosecutions)
+    birth_year = [dv for dv in load_workbook(us_templates["judgments"]).worksheets[0].data_validations.dataValidation
+                  if dv.promptTitle == "birth_year"]
+    assert birth_year[0].formula2 == "YEAR(TODAY())-15"  # the pack's age of criminal responsibility

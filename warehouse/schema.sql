@@ -34,6 +34,10 @@ create table if not exists load_log (
     file_error varchar,
     superseded_by integer  -- set when the month is reloaded: the load that replaced this file
 );
+-- An agency's own file converted by `tipstats import` (the file is raw/<month>/import/<name>): the rows that
+-- went into the converted deliveries; its other rows are quarantined (check not_mapped). Null for a delivery
+-- file. Identity: rows_read = coalesce(rows_mapped, 0) + new + replacing + unchanged + stored_not_current + quarantined.
+alter table load_log add column if not exists rows_mapped integer;
 
 -- What each (month, source) delivered: delivered, nil_return (header only) or not_delivered.
 create table if not exists deliveries (
@@ -96,9 +100,13 @@ create table if not exists judgments (
     file_sha256 varchar not null, line integer not null, row_hash ubigint not null, withdrawn boolean not null,
     judgment_id varchar, prosecution_id varchar, person_key varchar, court varchar, instance varchar,
     judge_key varchar, offence_code varchar, offence_date date, judgment_date date, verdict varchar,
-    final boolean, plea_agreement boolean, prison_months double, suspended boolean, fine_eur double,
+    final boolean, plea_agreement boolean, prison_months double, suspended boolean, fine double,
     mitigation varchar, sex varchar, birth_year integer, citizenship varchar, public_official boolean
 );
+-- fine: in the pack's currency; a warehouse written before packs names it fine_eur, renamed by
+-- pipeline/load.py rename_fine_column (DuckDB cannot rename a column only when it exists)
+-- the defendant's imprisonment in this judgment, all charges together, where the source records it so
+alter table judgments add column if not exists total_prison_months double;
 
 create table if not exists victims (
     record_key varchar not null, month varchar not null, load_id integer not null,

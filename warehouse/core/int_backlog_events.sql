@@ -1,8 +1,8 @@
 -- Court backlog events (CEPEJ flows, BJS unit): one row per event of a defendant-case (prosecution_id,
--- person) before the basic courts. delta +1 = an entry, -1 = a resolution.
+-- person) before the first-instance courts. delta +1 = an entry, -1 = a resolution.
 --   indicted    the defendant-case's first `indicted`/`plea_agreement` decision (its prosecuted_on), at the
 --               court of DATA-SPEC's court rule (int_prosecution_units.court: the court named, else the
---               office's region, SPRK → unknown);
+--               office's court (ref_offices), else unknown);
 --   reentered   an `appeal` or `supreme` decision quashing at least one charge of a judgment of the
 --               defendant-case (one event per judgment, person, instance and decision date): the case goes
 --               back for retrial, dated at the decision, at the first-instance court of the quashed judgment;

@@ -2,14 +2,16 @@
 with sources(source, ord) as (values ('investigations', 1), ('prosecutions', 2), ('judgments', 3), ('victims', 4)),
 delivered as (
     select source,
-           count(*) filter (where status = 'delivered') as files,
+           -- a month covered by a historical import names no file of its own
+           count(*) filter (where status = 'delivered' and file is not null) as files,
            count(*) filter (where status = 'nil_return') as nil_returns,
            count(*) filter (where status = 'not_delivered') as not_delivered
     from deliveries group by source
 ),
 read as (
     select source, sum(rows_read) as rows_read, sum(rows_quarantined) as rows_quarantined
-    from load_log where superseded_by is null group by source
+    from load_log where superseded_by is null and rows_mapped is null  -- delivery files, not imported agency files
+    group by source
 ),
 held as (
     select 'investigations' as source, count(*) as versions, count(distinct record_key) as keys from investigations

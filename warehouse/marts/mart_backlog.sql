@@ -1,7 +1,8 @@
--- Court backlog (CEPEJ) per basic court × year. Unit: the defendant-case (prosecution_id, person) (BJS).
+-- Court backlog (CEPEJ) per first-instance court × year. Unit: the defendant-case (prosecution_id, person) (BJS).
 -- Built from the counted events of int_backlog_events (left_out is null); what is left out is counted in
 -- mart_backlog_excluded.
--- Grain: court (PR, PZ, PE, GJ, MI, FE, GL, 'unknown' for an SPRK indictment naming no court, and 'all')
+-- Grain: court (the pack's first-instance courts: ref_courts at the level of the instance of rank 1, in the
+-- pack's order; 'unknown' for an indictment naming no court by an office without a court of its own; 'all')
 -- × year, every year from the first to the last month any source delivered (mart_coverage); zeros kept.
 --   incoming       entries dated in the year at the court: first indictments (incoming_indicted) plus
 --                  re-entries after a quashing appeal/supreme decision (incoming_reentered);
@@ -39,17 +40,17 @@ years as (
     where c.month between d.first_month and d.last_month
     group by c.year, d.last_month
 ),
-basic_courts as (
+first_instance_courts as (
     select code as court, sort_order + 1 as court_order
-    from ref_codes where list = 'region' and code not in ('SPRK', 'APP', 'SUP')
+    from ref_courts where level = (select level from ref_instances where rank = 1)
 ),
 courts as (
-    select * from basic_courts
+    select * from first_instance_courts
     union all select 'unknown', 90
     union all
-    -- a court outside the basic courts (validation should stop it) is shown, not dropped
+    -- a court outside the first-instance courts (validation should stop it) is shown, not dropped
     select distinct court, 95 from events
-    where court not in (select court from basic_courts) and court <> 'unknown'
+    where court not in (select court from first_instance_courts) and court <> 'unknown'
     union all select 'all', 100
 ),
 flows as (

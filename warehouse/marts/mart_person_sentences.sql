@@ -11,7 +11,10 @@
 --     only when the minimum is imprisonment, > 0 months);
 --   imposed_months: prison_months when > 0 and not suspended, else null;
 --   on_charged_version: the sentence was placed against the range of the version its charge names (no
---     offence_date; DATA-SPEC v1.3).
+--     offence_date; DATA-SPEC v1.3);
+--   term_from_total: no charge of the person at that basis has a prison term (prison_months empty) and the
+--     source recorded the person's imprisonment in the judgment, all charges together (total_prison_months):
+--     that term is the sentence's prison_months, placed against the chosen charge's range.
 -- Published sentence figures, per basis × year × group (`all` = trafficking and related):
 --   C = count(*) filter (where known_minimum)   "K of the C sentences were below the statutory minimum"
 --   K = count(*) filter (where below_minimum)
@@ -26,7 +29,8 @@ with charges as (
     select s.*, g.group_rank from mart_sentences s join ref_groups g using ("group")
 ),
 persons as (
-    select basis, judgment_id, person_key, max(group_rank) as group_rank, count(*) as charges
+    select basis, judgment_id, person_key, max(group_rank) as group_rank, count(*) as charges,
+           case when count(prison_months) = 0 then max(total_prison_months) end as total_prison_months
     from charges
     group by basis, judgment_id, person_key
 ),
@@ -49,7 +53,7 @@ first_courts as (
     group by judgment_id, person_key
 ),
 chosen as (
-    select c.*, p.charges
+    select c.* exclude (total_prison_months), p.charges, p.total_prison_months
     from charges c
     join persons p using (basis, judgment_id, person_key)
     where c.group_rank = p.group_rank
@@ -59,18 +63,30 @@ chosen as (
                  case when c.suspended then coalesce(c.prison_months, 0) else 0 end desc,
                  c.category_number, c.offence_code
     ) = 1
+),
+sentence as (
+    -- the person's total term in place of the chosen charge's (empty) one
+    select * replace (
+               coalesce(prison_months, total_prison_months) as prison_months,
+               case when total_prison_months is null then category
+                    else sentence_category(total_prison_months, suspended, min_months, max_months, legal_ground)
+               end as category
+           ),
+           total_prison_months is not null as term_from_total
+    from chosen
 )
 select c.basis,
        year(coalesce(fo.counted_on, io.counted_on)) as year,
        coalesce(fo.counted_on, io.counted_on) as counted_on,
        c.judgment_id, c.person_key, c.judge_key, coalesce(fc.court, 'unknown') as court, c."group", c.charges,
        c.offence_code, c.offence_key, c.instance, c.law_applied, c.on_charged_version, c.min_months, c.max_months,
-       c.prison_months, c.suspended, c.fine_eur, c.mitigation, c.plea_agreement, c.category, c.category_number,
+       c.prison_months, c.suspended, c.fine, c.mitigation, c.plea_agreement, c.category,
+       category_number(c.category) as category_number,
        c.min_months is not null as known_minimum,
-       c.below_minimum,
+       is_below_minimum(c.category, c.min_months) as below_minimum,
        case when c.prison_months > 0 and not c.suspended then c.prison_months end as imposed_months,
-       c.range_unknown_reason, c.statute_verified
-from chosen c
+       c.range_unknown_reason, c.statute_verified, c.term_from_total
+from sentence c
 left join first_courts fc on fc.judgment_id = c.judgment_id and fc.person_key = c.person_key
 left join first_on io on c.basis = 'first' and io.judgment_id = c.judgment_id and io.person_key = c.person_key
 left join final_on fo on c.basis = 'final' and fo.judgment_id = c.judgment_id and fo.person_key = c.person_key

@@ -1,9 +1,12 @@
 -- Sentenced charges by the imposed term relative to the statutory minimum: year × basis × group × bin,
 -- every bin present for each year × basis × group with a sentenced charge (n = 0 when empty); `all` group
--- = trafficking and related. A charge falls in the first bin that applies, following the categories:
---   'no prison' (category no_prison), 'suspended' (category suspended), 'minimum unknown' (range_unknown),
---   else by ratio_to_minimum = prison_months ÷ min_months, each bin closed below and open above:
---   '<0.25', '0.25–0.5', '0.5–0.75', '0.75–1', '1–1.5', '1.5–2', '≥2' (a term over a minimum of 0 is '≥2').
+-- = trafficking and related. A charge falls in the first bin that applies:
+--   'minimum unknown' (min_months null, whatever the sentence), '≥2' (a minimum of 0, no mandatory minimum:
+--   whatever the sentence, nothing is below it), 'no prison' (category no_prison), 'suspended' (category
+--   suspended), else by ratio_to_minimum = prison_months ÷ min_months, each bin closed below and open above:
+--   '<0.25', '0.25–0.5', '0.5–0.75', '0.75–1', '1–1.5', '1.5–2', '≥2'.
+-- So the bins 'no prison' … '0.75–1' hold exactly the charges below the minimum (mart_sentences.below_minimum)
+-- and 'minimum unknown' exactly those whose minimum is unknown.
 -- sort_order orders the bins for tables and charts; share = n ÷ the cell's sentenced charges;
 -- on_charged_version: of n, the charges placed against the range of the version the charge names (no
 -- offence_date; DATA-SPEC v1.3).
@@ -17,10 +20,10 @@ with bins(bin, sort_order, ratio_from, ratio_to) as (
 charges as (
     select basis, year, "group",
            case
+               when min_months is null then 'minimum unknown'
+               when min_months = 0 then '≥2'
                when category = 'no_prison' then 'no prison'
                when category = 'suspended' then 'suspended'
-               when category = 'range_unknown' then 'minimum unknown'
-               when min_months = 0 then '≥2'
            end as fixed_bin,
            ratio_to_minimum, on_charged_version
     from mart_sentences

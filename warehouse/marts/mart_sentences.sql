@@ -6,22 +6,30 @@
 -- year: of the row's judgment_date. court: the first-instance court of the (judgment_id, person) — for basis
 -- first the row's own court; for basis final the earliest first-instance row's court (the court a judgment
 -- unit is placed in), 'unknown' without one. decision_court: the court of the row itself.
--- category: the first that applies, numbered as in the DATA-SPEC table. suspended: empty = not suspended.
+-- category: the first that applies, numbered as in the DATA-SPEC table (macros.sql sentence_category).
+-- suspended: empty = not suspended.
 -- on_charged_version: no offence_date, so placed against the range of the version the charge names
 -- (int_applicable_ranges; DATA-SPEC v1.3).
 -- gap_months = prison_months − min_months (null when the minimum is unknown); ratio_to_minimum =
 -- prison_months ÷ min_months (null when the minimum is unknown or 0).
 -- below_minimum (charge level, as for persons): the minimum is known and the sentence is below it — a
--- category below_minimum_*, or no prison / a suspended term when the minimum is imprisonment (> 0).
+-- category below_minimum_*, or no prison / a suspended term when the minimum is imprisonment (> 0). A minimum
+-- of 0 (no mandatory minimum) is known and nothing is below it.
+-- Legal ground (below_minimum_with_ground): a mitigation the pack counts as one (ref_mitigations.legal_ground),
+-- or a plea agreement where the pack makes it one (ref_pack.plea_agreement_is_ground).
 -- incremental by: person_key
 create or replace table mart_sentences as
 with rows as (
-    select r.*, r.court as decision_court, a.statute_id as law_applied, a.min_months, a.max_months,
-           a.range_unknown_reason, a.statute_verified, a.other_version_applied, a.on_charged_version
+    select r.*, r.court as decision_court, a.statute_id as law_applied, a.version_from, a.min_months,
+           a.max_months, a.range_unknown_reason, a.statute_verified, a.other_version_applied, a.on_charged_version,
+           coalesce(m.legal_ground, false)
+               or (coalesce(r.plea_agreement, false) and p.plea_agreement_is_ground) as legal_ground
     from int_judgment_rows r
     join int_applicable_ranges a
         on a.judgment_id = r.judgment_id and a.person_key = r.person_key
        and a.offence_code = r.offence_code and a.instance = r.instance
+    left join ref_mitigations m on m.code = r.mitigation
+    cross join ref_pack p
     where r.convicting
 ),
 first_courts as (
@@ -43,34 +51,17 @@ based as (
 ),
 categorised as (
     select *, coalesce(suspended, false) as is_suspended,
-           case
-               when coalesce(prison_months, 0) = 0 then 'no_prison'
-               when coalesce(suspended, false) then 'suspended'
-               when min_months is null then 'range_unknown'
-               when prison_months < min_months and (mitigation is not null or coalesce(plea_agreement, false))
-                   then 'below_minimum_with_ground'
-               when prison_months < min_months then 'below_minimum_no_ground'
-               when max_months is not null and prison_months > max_months then 'above_maximum'
-               else 'within_range'
-           end as category
+           sentence_category(prison_months, suspended, min_months, max_months, legal_ground) as category
     from based
-),
-categories(category, category_number) as (
-    values ('no_prison', 1), ('suspended', 2), ('range_unknown', 3), ('below_minimum_with_ground', 4),
-           ('below_minimum_no_ground', 5), ('above_maximum', 6), ('within_range', 7)
 )
 select c.basis, year(c.judgment_date) as year, c.judgment_id, c.person_key, c.judge_key, c.court,
        c.decision_court, c.instance, c.verdict, c.offence_code, c.offence_key, c."group",
        c.offence_date, c.judgment_date, c.law_applied, c.other_version_applied, c.on_charged_version,
        c.min_months, c.max_months,
-       c.prison_months, c.is_suspended as suspended, c.fine_eur, c.mitigation, c.plea_agreement,
-       c.category, k.category_number,
+       c.prison_months, c.is_suspended as suspended, c.fine, c.mitigation, c.plea_agreement,
+       c.category, category_number(c.category) as category_number,
        c.prison_months - c.min_months as gap_months,
        c.prison_months / nullif(c.min_months, 0) as ratio_to_minimum,
-       c.min_months is not null and (
-           c.category in ('below_minimum_with_ground', 'below_minimum_no_ground')
-           or (c.category in ('no_prison', 'suspended') and c.min_months > 0)
-       ) as below_minimum,
-       c.range_unknown_reason, c.statute_verified
+       is_below_minimum(c.category, c.min_months) as below_minimum,
+       c.range_unknown_reason, c.statute_verified, c.version_from, c.legal_ground, c.total_prison_months
 from categorised c
-join categories k using (category)

@@ -31,9 +31,10 @@ charges as (
     from stg_investigations i
     union all
     select 'prosecution', 2, u.linked_case_id, u.link_method, p.prosecution_id, null, p.person_key,
-           p.offence_code, p.decided_on, p.decision, prosecution_court(p.court, p.office)
+           p.offence_code, p.decided_on, p.decision, prosecution_court(p.court, po.court)
     from stg_prosecutions p
     join int_prosecution_units u using (prosecution_id, person_key)
+    left join ref_offices po on po.office = p.office
     union all
     select 'judgment', 3, u.linked_case_id, u.link_method, r.judgment_id, r.instance, r.person_key,
            r.offence_code, r.judgment_date, r.verdict, r.court

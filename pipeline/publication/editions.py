@@ -1,0 +1,81 @@
+"""An edition computed: facts, protection, tables, charts, TIP paragraph, caveats and revisions, before
+anything is written (publish.py writes it)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline import charts, suppress
+from pipeline.config import Config, Labels
+from pipeline.publication import images, protection, revisions, tables, tip
+from pipeline.publication.figures import Facts, gather
+from pipeline.publication.periods import Period, ReportError
+
+RESTRICTED = "RESTRICTED"  # the marking of every page, sheet and file of the restricted edition
+
+
+@dataclass
+class Edition:
+    period: Period
+    restricted: bool
+    folder: Path
+    config: Config
+    facts: Facts
+    tables: list[tables.Table]
+    charts: list[charts.Chart]
+    protected: dict[str, suppress.Protected]  # as shown in this edition
+    suppressed: dict[str, suppress.Protected]  # as shown in the public edition
+    summary: str | None
+    caveats: list[str]
+    revisions: pd.DataFrame
+    previous: dict | None
+    record: dict
+    built_at: str
+    timings: dict[str, float] = field(default_factory=dict)
+    images_missing: str | None = None
+    quality_files: list[Path] = field(default_factory=list)
+
+    @property
+    def labels(self) -> Labels:
+        return self.config.labels
+
+    @property
+    def victim_years(self) -> list[str]:
+        return protection.published_victim_years(self.facts, self.period)
+
+
+def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restricted: bool = False) -> Edition:
+    """Compute the edition: facts, protection, tables, charts, TIP paragraph, caveats, revisions."""
+    labels = config.labels
+    facts = gather(con, period)
+    root = config.output / period.label
+    folder = root / "restricted" if restricted else root
+    previous = revisions.previous_edition(config.output, period, restricted, facts.as_of["load_id"])
+    grids = protection.count_grids(facts, period, config)
+    # the public edition's suppression (the restricted edition lists it in suppression.csv)
+    public_previous = previous if not restricted else revisions.previous_edition(config.output, period, False,
+                                                                                 facts.as_of["load_id"])
+    try:
+        suppressed = protection.protect(grids, config, revisions.displays(public_previous))
+    except ValueError as e:  # e.g. a figure the previous edition published can no longer be protected
+        raise ReportError(f"report {period.label}: disclosure control: {e}") from None
+    protected = protection.unprotected(grids, config) if restricted else suppressed
+    shown = {name: p.display(config.k) for name, p in protected.items()}
+
+    series, step = tables.trend_series(facts, period)
+    table_list = tables.edition_tables(facts, period, shown, protection.published_victim_years(facts, period),
+                                       series, step, config, restricted)
+    ctx = charts.Context(labels, config, period.name(labels), period.year, tip.footer(facts, period, labels, config),
+                         restricted, config.k)
+    chart_list = images.edition_charts({t.name: t.frame for t in table_list}, facts.histogram, series, step, ctx)
+
+    summary = tip.tip_summary(facts, period, labels, config) if period.kind == "year" else None
+    current = revisions.edition_record(facts, period, shown, restricted, config)
+    revised = revisions.compare(con, previous, current, labels)
+    return Edition(period, restricted, folder, config, facts, table_list, chart_list, protected, suppressed, summary,
+                   tip.caveats(facts, period, suppressed, labels, config, restricted), revised, previous, current,
+                   dt.datetime.now().isoformat(timespec="seconds"))

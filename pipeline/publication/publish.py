@@ -1,0 +1,164 @@
+"""An edition written and put in place: its files in a staging folder, the images, then one move into
+reports/<period>/, the edition record last; the reports `tipstats refresh` builds; the line each prints."""
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from pipeline import faults, terminal
+from pipeline.config import Config, ConfigError
+from pipeline.export import write_csv
+from pipeline.publication import images, revisions, spreadsheets, tables
+from pipeline.publication.editions import RESTRICTED, Edition, build
+from pipeline.publication.page import page
+from pipeline.publication.periods import MONTH, Period, ReportError, default_periods
+
+
+def write(edition: Edition, advance: Callable[[], None] = lambda: None) -> list[Path]:
+    """Everything but the images and the edition record: tables, workbook, page, TIP paragraph, revisions."""
+    folder = edition.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in edition.tables:
+        written.append(write_csv(table.frame, folder / "tables" / f"{table.name}.csv"))
+    if edition.restricted:
+        written.append(write_csv(tables.suppression_list(edition.suppressed, edition.labels, edition.period,
+                                                         edition.victim_years),
+                                 folder / "suppression.csv"))
+    written.append(spreadsheets.write_tables(edition, folder))
+    advance()
+    written.append(write_csv(edition.revisions, folder / "revisions.csv"))
+    if edition.summary:
+        summary = edition.summary if not edition.restricted else f"**{RESTRICTED}**\n\n{edition.summary}"
+        (folder / "tip-summary.md").write_text(summary, encoding="utf-8")
+        written.append(folder / "tip-summary.md")
+    (folder / "report.html").write_text(page(edition), encoding="utf-8")
+    written.append(folder / "report.html")
+    advance()
+    return written
+
+
+# An edition is written into a hidden folder beside its own (reports/.partial/2025 for reports/2025,
+# reports/2025/.partial/restricted for the restricted edition), then moved into place: a run cut short (killed,
+# a full disk) leaves that folder behind, which marks the edition incomplete; refresh writes it again and audit
+# reports it.
+PARTIAL = ".partial"
+
+
+def staging_folder(folder: Path) -> Path:
+    return folder.parent / PARTIAL / folder.name
+
+
+def put_in_place(staged: Path, folder: Path) -> None:
+    """A first edition arrives in one rename. A new edition of the period replaces the old one's files one by one
+    (the restricted edition and the edition records beside them are kept); the staging folder goes last."""
+    if not folder.exists():
+        staged.rename(folder)
+    else:
+        for entry in sorted(staged.iterdir()):
+            target = folder / entry.name
+            if target.is_dir():
+                shutil.rmtree(target)
+            entry.replace(target)
+        staged.rmdir()
+    with contextlib.suppress(OSError):  # another edition of the same parent may be staged there
+        staged.parent.rmdir()
+
+
+def incomplete(output: Path) -> list[tuple[Period, bool]]:
+    """(period, restricted) of every edition a run cut short left in its staging folder."""
+    found = [(staged.name, False) for staged in output.glob(f"{PARTIAL}/*")]
+    found += [(staged.parent.parent.name, True) for staged in output.glob(f"*/{PARTIAL}/restricted")]
+    return [(Period.of_month(label) if MONTH.match(label) else Period.of_year(int(label)), restricted)
+            for label, restricted in sorted(found) if MONTH.match(label) or re.fullmatch(r"\d{4}", label)]
+
+
+def report_command(period: Period, restricted: bool) -> str:
+    return f"tipstats report --{period.kind} {period.label}{' --restricted' if restricted else ''}"
+
+
+@dataclass
+class Result:
+    edition: Edition
+    written: list[Path]
+    seconds_computing: float
+    seconds_images: float
+
+
+def run(config: Config, period: Period, restricted: bool = False, con: duckdb.DuckDBPyConnection | None = None) -> Result:
+    """Build and write one edition, with a progress display on stderr when it is a terminal."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    started = time.perf_counter()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                        TimeElapsedColumn(), console=terminal.err, transient=True,
+                        disable=not terminal.err.is_terminal)
+    with progress:
+        task = progress.add_task(f"report {period.label}: reading the warehouse", total=3)
+        if con is None:
+            with terminal.warehouse("statistics") as own:
+                edition = build(own, config, period, restricted)
+        else:
+            edition = build(con, config, period, restricted)
+        progress.update(task, advance=1, description=f"report {period.label}: writing tables and page")
+        staged = replace(edition, folder=staging_folder(edition.folder))
+        shutil.rmtree(staged.folder, ignore_errors=True)  # what a run cut short left
+        written = write(staged, lambda: progress.advance(task))
+        faults.checkpoint("mid_report")
+        computing = time.perf_counter() - started
+        drawing = progress.add_task(f"report {period.label}: drawing charts", total=2 * len(edition.charts))
+        try:
+            written += images.export_images(edition.charts, staged.folder / "charts", config,
+                                            lambda: progress.advance(drawing))
+        except images.NoBrowser as e:
+            edition.images_missing = str(e)
+        put_in_place(staged.folder, edition.folder)
+        written = [edition.folder / path.relative_to(staged.folder) for path in written]
+        revisions.write_record(edition.record, config.output, edition.built_at)
+        edition.quality_files = spreadsheets.write_quality_files(edition)
+        written += edition.quality_files
+    return Result(edition, written, computing, time.perf_counter() - started - computing)
+
+
+def announce(result: Result) -> None:
+    edition = result.edition
+    terminal.out.print(
+        f"Report {edition.period.label}{' (RESTRICTED)' if edition.restricted else ''}: {edition.folder} — "
+        f"{len(edition.charts)} charts, {len(edition.tables)} tables, {len(edition.revisions)} revised figure(s), "
+        f"{len(edition.quality_files)} quality file(s); {result.seconds_computing + result.seconds_images:.1f} s "
+        f"(computing {result.seconds_computing:.1f} s, images {result.seconds_images:.1f} s)")
+    if edition.images_missing:
+        terminal.err.print(f"warning: {edition.images_missing}")
+
+
+def after_refresh(loaded: bool = True) -> None:
+    """The reports `tipstats refresh` builds: when it loaded something the latest complete year and the latest
+    month (public editions), and always every edition a run cut short left incomplete. Off with
+    report.on_refresh = false or TIPSTATS_REPORT_ON_REFRESH=0 (an incomplete edition is then named, with the
+    command that writes it)."""
+    try:
+        config = Config.load()
+    except ConfigError as e:
+        terminal.err.print(f"warning: no report: {terminal.printable(str(e))}")
+        return
+    left = incomplete(config.output)
+    if not config.on_refresh:
+        for period, restricted in left:
+            terminal.err.print(f"warning: report {period.label} was left incomplete: run `{report_command(period, restricted)}`")
+        return
+    if not loaded and not left:
+        return
+    with terminal.warehouse("statistics") as con:
+        todo = [(period, False) for period in default_periods(con)] if loaded else []
+        for period, restricted in todo + [edition for edition in left if edition not in todo]:
+            try:
+                announce(run(config, period, restricted, con))
+            except ReportError as e:  # the load is done; the report can be built again with `tipstats report`
+                terminal.err.print(f"warning: {e}")
