@@ -12,7 +12,7 @@ Checks (each finding names the check, where — file or table, column — and wh
   every value they show in clear keeps the rule for rejected values (pipeline/rejected.py);
 - `identifier (database file)`: the bytes of the warehouse file and its WAL hold no identifier sent in raw/
   that no table holds (DuckDB does not overwrite the blocks it frees);
-- `public`: outputs under reports/ outside any `restricted/` folder hold no pseudonym (person_key,
+- `public`: outputs under reports/ outside reports/restricted/ hold no pseudonym (person_key,
   victim_key, judge_key) and no case number (case_id, prosecution_id, judgment_id) of the warehouse;
 - `load_log`: every file's rows read = mapped (an imported agency file) + new + replacing + unchanged +
   stored not current + quarantined;
@@ -20,7 +20,10 @@ Checks (each finding names the check, where — file or table, column — and wh
   month in raw/ is in the load log with its hash and row count;
 - `marts`: the units of every figure (mart_units) are those of the core tables (int_*) and of the current
   records (stg_*), and every count of mart_counts is re-derived from mart_units;
-- `quality`: every agency that delivered in a loaded month has its quality file.
+- `quality`: every agency that delivered in a loaded month has its quality file;
+- `reports`: no edition left incomplete, and no restricted material (a `restricted` folder, a suppression
+  list, a quality file, a file marked RESTRICTED) anywhere under reports/ but in reports/restricted/: the
+  public folder reports/public/ is uploaded as it is.
 
 What is searched, and how (the `identifier` check):
 
@@ -550,7 +553,24 @@ def report_files(reports: Path) -> list[Path]:
 
 
 def is_public(path: Path, reports: Path) -> bool:
-    return "restricted" not in path.relative_to(reports).parts[:-1]
+    """Anything outside reports/restricted/ may be published (reports/public/ is uploaded as it is)."""
+    return path.relative_to(reports).parts[0] != "restricted"
+
+
+RESTRICTED_NAMES = re.compile(r"suppression\.csv|quality-.*\.(xlsx|csv)", re.IGNORECASE)
+RESTRICTED_MARK = re.compile(r"\bRESTRICTED\b")  # editions.RESTRICTED, as every restricted page and sheet carries it
+
+
+def restricted_material(path: Path, reports: Path) -> str | None:
+    """Why a file outside reports/restricted/ is restricted material, or None."""
+    if "restricted" in path.relative_to(reports).parts[:-1]:
+        return "in a restricted folder"
+    if RESTRICTED_NAMES.fullmatch(path.name):
+        return "a suppression list" if path.name.lower() == "suppression.csv" else "a quality file"
+    text = file_text(path)
+    if text is not None and RESTRICTED_MARK.search(text):
+        return "marked RESTRICTED"
+    return None
 
 
 def log_files(settings: Settings) -> list[Path]:
@@ -1048,13 +1068,23 @@ def check_editions(settings: Settings, report: Report) -> None:
     """No report edition left incomplete: a run cut short leaves its staging folder (pipeline/publication/publish.py)."""
     from pipeline.publication import publish as publication
 
+    from pipeline.publication.periods import edition_folder
+
     left = publication.incomplete(settings.reports)
     for period, restricted in left:
-        folder = settings.reports / period.label / ("restricted" if restricted else "")
-        report.add("reports", f"folder {publication.staging_folder(folder)}",
+        # the folder the run staged its edition in (one folder down per language: publish.staging_folder)
+        staged = edition_folder(settings.reports, period.label, restricted) / publication.PARTIAL
+        report.add("reports", f"folder {staged}",
                    f"edition {period.label}{' (restricted)' if restricted else ''} left incomplete by an "
                    f"interrupted run: run `tipstats refresh` or `{publication.report_command(period, restricted)}`")
-    report.checked.append(f"reports: {len(left)} edition(s) left incomplete")
+    public = [p for p in report_files(settings.reports) if is_public(p, settings.reports)]
+    for path in public:
+        why = restricted_material(path, settings.reports)
+        if why:
+            report.add("reports", f"file {path}", f"restricted material ({why}) outside "
+                       f"{settings.reports / 'restricted'}: move it there")
+    report.checked.append(f"reports: {len(left)} edition(s) left incomplete; {len(public)} file(s) outside "
+                          f"{settings.reports / 'restricted'} searched for restricted material")
 
 
 def run(con: duckdb.DuckDBPyConnection, settings: Settings, project: Path) -> Report:

@@ -35,6 +35,8 @@ class Context:
     footer: str  # source, coverage and "data as of", one or two lines
     restricted: bool
     k: int
+    # years and quarters the collection covers only in part: period → (months collected, months in it)
+    incomplete: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,6 +102,7 @@ def styled(fig: go.Figure, ctx: Context, title: str, subtitle: str, extra: list[
                     traceorder="normal") if side else
         dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", font=dict(size=14), traceorder="normal"),
         hoverlabel=dict(font=dict(family=FONT)),
+        separators=ctx.labels.separators,  # axis numbers as the language writes them ("1.234,5" in Serbian)
         # the texts again, unwrapped, for the page, which sets them as HTML (for_page)
         meta=dict(title=title, subtitle=subtitle, footer=footer_lines),
     )
@@ -162,8 +165,33 @@ def percent(k: int, c: int) -> float | None:
     return 100 * k / c if c else None
 
 
+INCOMPLETE_MARK = "*"
+
+
+def marked(ctx: Context, period) -> str:
+    """A period as an axis or legend names it: with the mark when the collection covers it only in part."""
+    return f"{period}{INCOMPLETE_MARK}" if str(period) in ctx.incomplete else str(period)
+
+
+def incomplete_line(ctx: Context, periods) -> list[str]:
+    """The footer line saying which of the drawn periods are incomplete, and how many months they hold."""
+    shown = [str(p) for p in periods if str(p) in ctx.incomplete]
+    if not shown:
+        return []
+    parts = [ctx.labels.text("chart.incomplete.period", period=p, collected=ctx.incomplete[p][0],
+                             months=ctx.incomplete[p][1]) for p in shown]
+    return [ctx.labels.text("chart.incomplete", mark=INCOMPLETE_MARK, periods=", ".join(parts))]
+
+
+def mark_axis(fig: go.Figure, ctx: Context, periods) -> None:
+    """The category axis's tick labels with the incomplete periods marked (the data keep their names)."""
+    periods = [str(p) for p in periods]
+    if any(p in ctx.incomplete for p in periods):
+        fig.update_xaxes(tickmode="array", tickvals=periods, ticktext=[marked(ctx, p) for p in periods])
+
+
 def suppressed_line(ctx: Context, hidden: int) -> list[str]:
-    return [ctx.labels.text("chart.suppressed", n=hidden, k=ctx.k, k_1=ctx.k - 1)] if hidden else []
+    return [ctx.labels.plural("chart.suppressed", hidden, k=ctx.k, k_1=ctx.k - 1)] if hidden else []
 
 
 # -------------------------------------------------------------------------------------------- the charts
@@ -180,12 +208,16 @@ def trends(series: pd.DataFrame, ctx: Context, step: str) -> Chart:
             line=dict(color=colour, width=3, dash=dash), marker=dict(size=8), connectgaps=False))
     totals = series[series["current"]].groupby("figure")["n"].sum(min_count=1)
     convicted, investigated = totals.get("convicted_persons"), totals.get("investigated_persons")
-    title = L.text("chart.trends.title", convicted=fmt(convicted), investigated=fmt(investigated),
-                   period=ctx.period_label)
+    def count(key: str, n) -> str:  # a count with its noun in the language's plural form; not reported: a dash
+        return L.plural(key, int(n)) if n is not None and not pd.isna(n) else L.text(f"{key}.other", n="–")
+
+    title = L.text("chart.trends.title", convicted=count("chart.trends.convicted", convicted),
+                   investigated=count("chart.trends.investigated", investigated), period=ctx.period_label)
     gaps = series["n"].isna().any()
-    extra = [L["chart.trends.gaps"]] if gaps else []
+    extra = ([L["chart.trends.gaps"]] if gaps else []) + incomplete_line(ctx, sorted(series["period"].unique()))
     fig = styled(fig, ctx, title, L[f"chart.trends.subtitle.{step}"], extra, axis_space=95 if step == "month" else 45)
     fig.update_xaxes(type="category", title=None, tickangle=-45 if step == "month" else 0)
+    mark_axis(fig, ctx, sorted(series["period"].unique()))
     fig.update_yaxes(title=L["axis.persons"], rangemode="tozero")
     return Chart("trends", fig, L.text(f"chart.trends.note.{step}", period=ctx.period_label))
 
@@ -198,7 +230,8 @@ def attrition(row: dict | None, ctx: Context) -> Chart:
     fig = go.Figure(go.Funnel(
         y=[L[f"stage.{s}"] for s in stages], x=values, textinfo="value+percent initial",
         marker=dict(color=[BLUE, ORANGE, GREEN, PURPLE]), connector=dict(line=dict(color=GREY, width=1))))
-    title = L.text("chart.attrition.title", investigated=values[0], convicted=values[2], year=ctx.year)
+    title = L.plural("chart.attrition.title", values[0], year=ctx.year,
+                     convicted=L.plural("chart.attrition.convicted", values[2]))
     fig = styled(fig, ctx, title, L.text("chart.attrition.subtitle", year=ctx.year), legend=False, axis_space=30,
                  left=230)
     fig.update_yaxes(title=None)
@@ -223,7 +256,7 @@ def sentences_vs_minimum(histogram: pd.DataFrame, ctx: Context) -> Chart:
                              marker_color=colour, text=rows["n"], textposition="outside", cliponaxis=False))
     below = int(histogram.loc[histogram["bin"].isin(BELOW_BINS), "n"].sum())
     known = int(histogram.loc[histogram["bin"].isin(BELOW_BINS + AT_OR_ABOVE_BINS), "n"].sum())
-    title = L.text("chart.sentences.title", below=below, known=known, year=ctx.year)
+    title = L.plural("chart.sentences.title", known, below=below, year=ctx.year)
     fig = styled(fig, ctx, title, L.text("chart.sentences.subtitle", year=ctx.year), axis_space=95)
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[tick_label(L[f"bin.{b}"]) for b in order],
                      title=L["axis.ratio_to_minimum"], tickangle=0)
@@ -272,11 +305,14 @@ def below_minimum_by_year(frame: pd.DataFrame, ctx: Context) -> Chart:
     this = frame[frame["year"] == ctx.year]
     if len(this) and int(this["sentenced"].iloc[0]):
         k, c = int(this["below"].iloc[0]), int(this["sentenced"].iloc[0])
-        title = L.text("chart.below_year.title", k=k, c=c, year=ctx.year, pct=round(100 * k / c))
+        title = L.plural("chart.below_year.title", c, k=k, year=ctx.year, pct=round(100 * k / c))
     else:
         title = L.text("chart.below_year.none", year=ctx.year)
-    fig = styled(fig, ctx, title, L["chart.below_year.subtitle"], legend=False, axis_space=40)
+    drawn = [str(y) for y in rows["year"]]
+    fig = styled(fig, ctx, title, L["chart.below_year.subtitle"], incomplete_line(ctx, drawn), legend=False,
+                 axis_space=40)
     fig.update_xaxes(type="category", title=None)
+    mark_axis(fig, ctx, drawn)
     fig.update_yaxes(title=L["axis.percent"], range=[0, 118], ticksuffix="%")
     return Chart("below_minimum_by_year", fig, L["chart.below_year.note"])
 
@@ -312,13 +348,15 @@ def victims_by(name: str, table: pd.DataFrame, ctx: Context, dimension: str) -> 
         top = max(drawn, key=drawn.get)
         title = L.text(f"chart.victims.{dimension}.title", top=top, top_lower=top.lower(), year=years[-1])
     elif years and total[years[-1]] is not None:
-        title = L.text("chart.victims.total_title", n=fmt(total[years[-1]]), year=years[-1])
+        title = L.plural("chart.victims.total_title", int(total[years[-1]]), year=years[-1])
     else:
         title = L.text("chart.victims.title", year=years[-1] if years else ctx.year)
-    extra = [L.text("chart.victims.suppressed", n=hidden, k=ctx.k, k_1=ctx.k - 1)] if hidden else []
-    fig = styled(fig, ctx, title, L[f"chart.victims.{dimension}.subtitle"], extra, axis_space=40)
+    extra = [L.plural("chart.victims.suppressed", hidden, k=ctx.k, k_1=ctx.k - 1)] if hidden else []
+    fig = styled(fig, ctx, title, L[f"chart.victims.{dimension}.subtitle"], extra + incomplete_line(ctx, years),
+                 axis_space=40)
     fig.update_layout(barmode="stack")
     fig.update_xaxes(type="category", title=None)
+    mark_axis(fig, ctx, years)
     fig.update_yaxes(title=L["axis.victims"], rangemode="tozero")
     note = L[f"chart.victims.{dimension}.note"] + (" " + L.text("chart.suppressed.note", k=ctx.k) if hidden else "")
     return Chart(name, fig, note, suppressed=hidden)
@@ -345,7 +383,8 @@ def backlog_by_court(frame: pd.DataFrame, ctx: Context) -> Chart:
     clearance = number(country["clearance_rate"].iloc[0]) if len(country) else None
     days = number(country["disposition_days"].iloc[0]) if len(country) else None
     if clearance is not None:
-        title = L.text("chart.backlog.title", clearance=round(clearance), days=fmt(days, "{:.0f}"), year=ctx.year)
+        title = L.text("chart.backlog.title", clearance=round(clearance), year=ctx.year,
+                       days=L.plural("chart.backlog.days", round(days)) if days is not None else L["value.not_reported"])
     else:
         title = L.text("chart.backlog.none", year=ctx.year)
     fig = styled(fig, ctx, title, L.text("chart.backlog.subtitle", year=ctx.year), legend=False, axis_space=75,
@@ -377,15 +416,16 @@ def public_officials(table: pd.DataFrame, ctx: Context) -> Chart:
     for year, colour in zip(years, [SKY, BLUE, BLACK][-len(years):] if years else []):
         values = [number(v) for v in table[year]]
         hidden += sum(isinstance(v, str) for v in table[year])
-        fig.add_trace(go.Bar(x=[L[f"stage.{STAGE_OF[c]}"] for c in table["code"]], y=values, name=str(year), marker_color=colour,
+        fig.add_trace(go.Bar(x=[L[f"stage.{STAGE_OF[c]}"] for c in table["code"]], y=values, name=marked(ctx, year), marker_color=colour,
                              text=[fmt(v) for v in values], textposition="outside", cliponaxis=False))
     current = dict(zip(table["code"], table[str(ctx.year)])) if str(ctx.year) in table.columns else {}
     investigated, convicted = current.get("investigated_persons"), current.get("convicted_persons")
     if isinstance(investigated, str) or isinstance(convicted, str) or investigated is None:
         title = L.text("chart.officials.title_plain", year=ctx.year)
     else:
-        title = L.text("chart.officials.title", investigated=fmt(investigated), convicted=fmt(convicted), year=ctx.year)
-    fig = styled(fig, ctx, title, L["chart.officials.subtitle"], suppressed_line(ctx, hidden), axis_space=40)
+        title = L.plural("chart.officials.title", int(investigated), convicted=fmt(convicted), year=ctx.year)
+    fig = styled(fig, ctx, title, L["chart.officials.subtitle"], suppressed_line(ctx, hidden) + incomplete_line(ctx, years),
+                 axis_space=40)
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category", title=None)
     fig.update_yaxes(title=L["axis.persons"], rangemode="tozero", dtick=1 if _small(table, years) else None)
@@ -405,3 +445,52 @@ def fmt(value, pattern: str = "{:.0f}") -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return value if isinstance(value, str) else pattern.format(value)
+
+
+def reclassified(table: pd.DataFrame, ctx: Context) -> Chart:
+    """Persons investigated for trafficking and prosecuted or convicted (first instance), per year and stage:
+    stacked, those charged with trafficking and those charged only with a related or other offence (table
+    `reclassified`: year, stage, stage_label, trafficking, reclassified)."""
+    L = ctx.labels
+    x = [[marked(ctx, y) for y in table["year"]], list(table["stage_label"])]
+    fig = go.Figure()
+    for column, colour in (("trafficking", BLUE), ("reclassified", VERMILLION)):
+        values = [number(v) for v in table[column]]
+        fig.add_trace(go.Bar(x=x, y=values, name=L[f"chart.reclassified.{column}"], marker_color=colour,
+                             text=[fmt(v) for v in values], textposition="inside"))
+    current = table[(table["year"].astype(str) == str(ctx.year)) & (table["stage"] == "prosecution")]
+    n = int(current["reclassified"].sum())
+    title = (L.text("chart.reclassified.title.zero", year=ctx.year) if n == 0
+             else L.plural("chart.reclassified.title", n, year=ctx.year))
+    years = sorted({str(y) for y in table["year"]})
+    fig = styled(fig, ctx, title, L["chart.reclassified.subtitle"], incomplete_line(ctx, years), axis_space=60)
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(type="multicategory", title=None)
+    fig.update_yaxes(title=L["axis.persons"], rangemode="tozero")
+    return Chart("reclassified", fig, L["chart.reclassified.note"])
+
+
+def watch_begging(table: pd.DataFrame, ctx: Context) -> Chart:
+    """Forced begging charged as an offence other than trafficking: cases per year, one bar per stage (table
+    `watch_begging`: year, stage, cases)."""
+    L = ctx.labels
+    years = sorted({str(y) for y in table["year"]})
+    fig = go.Figure()
+    for stage, colour in (("investigation", SKY), ("prosecution", BLUE), ("judgment", BLACK)):
+        rows = dict(zip(table.loc[table["stage"] == stage, "year"].astype(str),
+                        table.loc[table["stage"] == stage, "cases"]))
+        values = [number(rows.get(y, 0)) for y in years]
+        fig.add_trace(go.Bar(x=[marked(ctx, y) for y in years], y=values, name=L[f"chart.watch_begging.{stage}"],
+                             marker_color=colour, text=[fmt(v) for v in values], textposition="outside",
+                             cliponaxis=False))
+    current = table[(table["year"].astype(str) == str(ctx.year)) & (table["stage"] == "judgment")]
+    n = int(current["cases"].sum())
+    title = (L.text("chart.watch_begging.title.zero", year=ctx.year) if n == 0
+             else L.plural("chart.watch_begging.title", n, year=ctx.year))
+    fig = styled(fig, ctx, title, L["chart.watch_begging.subtitle"], incomplete_line(ctx, years), axis_space=40)
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category", title=None)
+    values = [number(v) for v in table["cases"]]
+    fig.update_yaxes(title=L["axis.cases"], rangemode="tozero",
+                     dtick=1 if max([v for v in values if v is not None], default=0) <= 10 else None)
+    return Chart("watch_begging", fig, L["chart.watch_begging.note"])

@@ -311,11 +311,15 @@ def sample(
 @app.command()
 def template(
     out_dir: Annotated[Path, typer.Argument(help="Folder for the spreadsheets.")] = Path("templates"),
+    language: Annotated[str, typer.Option("--language", metavar="LANG", help="The language of the sheets' words, one of the pack's languages.")] = "en",
 ) -> None:
     """Write one spreadsheet template per source: header, drop-down code lists, formats, column notes."""
+    from contracts import pack
     from pipeline import template as templates
 
-    for path in templates.write_templates(out_dir):
+    if language not in pack.active().languages:
+        fail(f"--language {language}: the pack {pack.active().name} speaks {', '.join(pack.active().languages)}")
+    for path in templates.write_templates(out_dir, language):
         out.print(f"Wrote {path}")
 
 
@@ -323,7 +327,8 @@ def template(
 def publish_report(
     month: Annotated[Optional[str], typer.Option(metavar="YYYY-MM", help="A monthly report for this month.")] = None,
     year: Annotated[Optional[int], typer.Option(metavar="YYYY", help="An annual report for this year.")] = None,
-    restricted: Annotated[bool, typer.Option("--restricted", help="The unsuppressed internal edition, with case numbers and pseudonyms, marked RESTRICTED, in reports/<period>/restricted/.")] = False,
+    restricted: Annotated[bool, typer.Option("--restricted", help="The unsuppressed internal edition, with case numbers and pseudonyms, marked RESTRICTED, in reports/restricted/<period>/ (public editions: reports/public/<period>/).")] = False,
+    language: Annotated[Optional[list[str]], typer.Option("--language", metavar="LANG", help="The edition's language (repeat for several), one of the pack's languages; default: every language of the pack, each in reports/…/<period>/<LANG>/.")] = None,
 ) -> None:
     """Write the publication of a year or a month: page, charts, tables, TIP paragraph, revisions, quality files.
 
@@ -334,17 +339,20 @@ def publish_report(
         fail(f"--month takes YYYY-MM, not {month!r}")
     try:
         config = Config.load()
+        configs = [config.in_language(lang) for lang in publish.languages(config, language)]
     except ConfigError as e:
         fail(str(e))
     with terminal.warehouse("statistics") as con:
         periods = ([Period.of_month(month)] if month else [Period.of_year(year)] if year else default_periods(con))
         if not periods:
             fail("nothing loaded yet: run `tipstats refresh` first")
+        said: set[str] = set()  # a warning (no Chromium) is printed once, not once per language
         for period in periods:
-            try:
-                publish.announce(publish.run(config, period, restricted, con))
-            except ReportError as e:
-                fail(str(e))
+            for edition_config in configs:
+                try:
+                    publish.announce(publish.run(edition_config, period, restricted, con), said)
+                except ReportError as e:
+                    fail(str(e))
 
 
 # the statistics commands live in their own modules, beside the queries they run (the report above), in the

@@ -44,45 +44,98 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 @dataclass
 class Sheet:
-    """One worksheet: a title line above the table, the table, notes below it."""
+    """One worksheet: a title line above the table, the table, notes below it. `link_column`: a column whose
+    cells name other sheets of the workbook, each linked to its sheet (a contents sheet)."""
     name: str
     frame: pd.DataFrame
     title: str = ""
     notes: list[str] = field(default_factory=list)
+    link_column: str | None = None
+
+
+MAX_WIDTH = 60  # characters: a wider column's cells wrap instead
+INTEGER, DECIMAL = "0", "0.0"  # years must not read "2,025"; measures and percentages (0–100) one decimal
 
 
 def write_xlsx(sheets: list[Sheet], path: Path, marking: str | None = None) -> Path:
-    """A workbook, one sheet per table, text cells neutralised like CSV. With `marking` (e.g. RESTRICTED)
-    every sheet starts with it and every printed page carries it in its header."""
+    """A workbook, one sheet per table, text cells neutralised like CSV: bold header with the panes frozen
+    under it (and repeated on every printed page), columns as wide as their cells up to MAX_WIDTH (wider
+    ones wrap), whole numbers as integers, other numbers rounded to one decimal, title and notes wrapped
+    across the table's width, A4 landscape fitted to the page width. With `marking` (e.g. RESTRICTED) every
+    sheet starts with it and every printed page carries it in its header."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    names = {sheet.name: sheet_name(sheet.name) for sheet in sheets}
     for sheet in sheets:
-        ws = workbook.create_sheet(sheet_name(sheet.name))
+        ws = workbook.create_sheet(names[sheet.name])
+        frame = neutralise(sheet.frame)
+        columns = max(frame.shape[1], 1)
+        rows = [[xlsx_value(v) for v in row] for row in frame.itertuples(index=False)]
+        header = [neutral_text(str(c)) for c in frame.columns]
+        widths = [max(min(max([len(header[i])] + [len(cell_shown(r[i])) for r in rows]) + 2, MAX_WIDTH), 8)
+                  for i in range(frame.shape[1])]
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        span = sum(widths) or MAX_WIDTH
+        # a number column: integers when every value is whole, else every value to one decimal
+        decimal = [frame.dtypes.iloc[i].kind == "f" and any(isinstance(r[i], float) and not r[i].is_integer()
+                                                          for r in rows) for i in range(frame.shape[1])]
+        row = 0
+
+        def text_line(text: str, font=None) -> None:  # a title or note: one cell wrapped across the table
+            nonlocal row
+            row += 1
+            cell = ws.cell(row, 1, neutral_text(text))
+            cell.alignment = wrap
+            if font:
+                cell.font = font
+            if columns > 1:
+                ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+            ws.row_dimensions[row].height = 15 * max(1, -(-len(text) * 11 // (10 * span)))  # merged cells do not grow
+
         lines = ([marking] if marking else []) + ([sheet.title] if sheet.title else [])
         for line in lines:
-            ws.append([neutral_text(line)])
-            ws.cell(ws.max_row, 1).font = bold
-        if lines:
-            ws.append([])
-        header_row = ws.max_row + 1
-        frame = neutralise(sheet.frame)
-        ws.append([neutral_text(str(c)) for c in frame.columns])
-        for cell in ws[header_row]:
+            text_line(line, bold)
+        row += 1 if lines else 0
+        row += 1
+        header_row = row
+        for column, name in enumerate(header, start=1):
+            cell = ws.cell(row, column, name)
             cell.font = bold
-        for row in frame.itertuples(index=False):
-            ws.append([xlsx_value(v) for v in row])
+            cell.alignment = wrap
+        for values in rows:
+            row += 1
+            for column, value in enumerate(values, start=1):
+                if isinstance(value, float) and not isinstance(value, bool):
+                    value = round(value, 1) if decimal[column - 1] else int(value) if value.is_integer() else round(value, 1)
+                cell = ws.cell(row, column, value)
+                if isinstance(value, bool):
+                    continue
+                if isinstance(value, (int, float)):
+                    cell.number_format = DECIMAL if decimal[column - 1] or isinstance(value, float) else INTEGER
+                elif widths[column - 1] >= MAX_WIDTH:
+                    cell.alignment = wrap
+                if sheet.link_column == frame.columns[column - 1] and str(value) in names:
+                    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{names[str(value)]}'!A1")
+                    cell.style = "Hyperlink"
         if sheet.notes:
-            ws.append([])
+            row += 1
             for note in sheet.notes:
-                ws.append([neutral_text(note)])
+                text_line(note)
         ws.freeze_panes = ws.cell(header_row + 1, 1)
-        for column, cells in zip(range(1, frame.shape[1] + 1), ws.iter_cols(min_row=header_row)):
-            width = max((len(str(c.value)) for c in cells if c.value is not None), default=8)
-            ws.column_dimensions[cells[0].column_letter].width = min(max(width + 2, 8), 60)
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0  # as many pages down as the table needs
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         if marking:
             ws.oddHeader.center.text = marking
             ws.evenHeader.center.text = marking
@@ -90,6 +143,15 @@ def write_xlsx(sheets: list[Sheet], path: Path, marking: str | None = None) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+def cell_shown(value) -> str:
+    """A cell's text as the sheet shows it, for the column's width."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+    return str(value)
 
 
 def sheet_name(name: str) -> str:

@@ -26,6 +26,13 @@ COUNT_FIGURES = ("investigated_cases", "investigated_persons", "prosecuted_perso
 PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max",
                   "suspended_term_persons", "no_prison_persons", "sentences_on_charged_version",
                   "sentences_from_person_total")
+# added for the TIP paragraph (totals only, after every older key): stats_tip.sql, public officials
+# (the `--by public_official` row "yes") and victims of trafficking and related offences by dimension
+OFFICIAL_FIGURES = {"official_investigated_persons": "investigated_persons",
+                    "official_prosecuted_persons": "prosecuted_persons",
+                    "official_convicted_persons": "convicted_persons",
+                    "official_final_convictions": "final_convictions"}
+VICTIM_DIMENSIONS = ("sex", "age_group", "exploitation_form")
 
 
 MONTH = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
@@ -60,17 +67,26 @@ def period_options(year: int | None, start: str | None, end: str | None) -> tupl
 
 def resolve(con: duckdb.DuckDBPyConnection, start: str | None, end: str | None) -> tuple[str, str]:
     """The period with its open sides closed (from the first month the warehouse covers, to the last loaded);
-    exit 2 with one line when no source delivered any month of it and no unit is dated in it: its figures
-    would be zeros that mean "not delivered", not "none". (Units dated before the first delivery are counted,
-    with a coverage of 0 months.)"""
-    first, last, delivered, units, loaded_first, loaded_last = query(con, "stats_period", [start, end])[0]
-    if not delivered and not units:
-        asked = (f"in {first} … {last}" if start is not None and end is not None
-                 else f"from {start}" if start is not None else f"up to {end}" if end is not None
-                 else f"in {first} … {last}")
-        loaded = f"loaded months are {loaded_first} … {loaded_last}" if loaded_first else "no month is loaded"
-        terminal.fail(f"no source delivered any month {asked}: {loaded}")
+    exit 2 with one line when no source delivered any month of it and no unit is dated in it (undelivered())."""
+    first, last, refusal = undelivered(con, start, end)
+    if refusal:
+        terminal.fail(refusal)
     return first, last
+
+
+def undelivered(con: duckdb.DuckDBPyConnection, start: str | None, end: str | None) -> tuple[str, str, str | None]:
+    """The period with its open sides closed, and the one line refusing it when no source delivered any month
+    of it and no unit is dated in it: its figures would be zeros that mean "not delivered", not "none". (Units
+    dated before the first delivery are counted, with a coverage of 0 months.) `tipstats report` refuses such
+    a period by the same rule and in the same words."""
+    first, last, delivered, units, loaded_first, loaded_last = query(con, "stats_period", [start, end])[0]
+    if delivered or units:
+        return first, last, None
+    asked = (f"in {first} … {last}" if start is not None and end is not None
+             else f"from {start}" if start is not None else f"up to {end}" if end is not None
+             else f"in {first} … {last}")
+    loaded = f"loaded months are {loaded_first} … {loaded_last}" if loaded_first else "no month is loaded"
+    return first, last, f"no source delivered any month {asked}: {loaded}"
 
 
 def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all", by: str | None = None,
@@ -106,11 +122,30 @@ def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all"
     result.update({"from": start, "to": end, "group": group})
     if by is None:
         result.update(row("all"))
+        result.update(tip_figures(con, start, end, group))
     else:
         result["by"] = by
         result["rows"] = [{by: value, **rows[value]} for value in sorted(rows, key=dimension_order(by))]
     result["coverage"] = coverage
     return result
+
+
+def tip_figures(con: duckdb.DuckDBPyConnection, start: str, end: str, group: str) -> dict:
+    """The TIP paragraph's figures that the counts above lack. `victims_trafficking_and_related` holds the
+    victims of the report's published victim tables (groups trafficking and related, whatever `group`), so
+    that the paragraph can state those the public edition shows."""
+    out = dict(query(con, "stats_tip", [start, end, GROUPS[group]]))
+    officials = {figure: n for value, figure, n in query(con, "stats_counts", [start, end, GROUPS[group], "public_official"])
+                 if value == "yes"}
+    out.update({key: officials.get(figure) or 0 for key, figure in OFFICIAL_FIGURES.items()})
+    victims = {"total": 0, **{d: {} for d in VICTIM_DIMENSIONS}}
+    for dimension in VICTIM_DIMENSIONS:
+        for value, figure, n in query(con, "stats_counts", [start, end, GROUPS["all"], dimension]):
+            if figure == "victims_identified" and n:
+                victims[dimension][value] = n
+        victims["total"] = sum(victims[dimension].values())
+    out["victims_trafficking_and_related"] = victims
+    return out
 
 
 def dimension_order(dimension: str):

@@ -20,6 +20,7 @@ import io
 import re
 import tomllib
 import zipfile
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from contracts import SOURCES, base, codes, pack
 from contracts.base import Column, Source
 from contracts.judgments import SENTENCE_COLUMNS
+from pipeline.config import Labels
 
 FIRST_ROW, LAST_ROW = 2, 5000  # rows the formats' validations cover (a month's delta is far smaller)
 INLINE_LIST_LIMIT = 255  # Excel's limit for an inline list ("a,b,c"); longer lists refer to the Codes sheet
@@ -43,7 +45,7 @@ SPEC_VERSION = "DATA-SPEC v1.3"
 BOOLEAN_LIST = ("true", "false")
 MANY_CODES = 12  # the Columns sheet spells out at most this many codes; longer lists: see the Codes sheet
 
-CODES_SHEET, COLUMNS_SHEET = "Codes", "Columns"
+CODES_SHEET, COLUMNS_SHEET = "Codes", "Columns"  # English; MESSAGES["sheet.*"] in other languages
 
 # -------------------------------------------------------------------------------------------- the words
 KIND_TYPE = {
@@ -127,6 +129,40 @@ INHERITED = ("offence_date", "plea_agreement", "mitigation")  # judgments, DATA-
 BIRTH_YEAR_REFERENCE = {
     "investigations": "opened_on", "prosecutions": "decided_on", "judgments": "offence_date, else judgment_date",
 }
+# the other words of the workbooks, by key (`template.<key>` in a language's labels)
+MESSAGES = {
+    "sheet.columns": COLUMNS_SHEET, "sheet.codes": CODES_SHEET,
+    "props_title": "{source} — monthly delivery template ({spec})",
+    "title": "{source}: delivery template ({spec})",
+    "line.key": ("Record key: ({key}). A record sent again with the same key in a later month replaces the earlier "
+                 "version; rows sharing a key within one file are all held back."),
+    "line.fill": ("Fill in the first sheet ('{source}') from row 2, one row per record; keep row 1 (the header) as "
+                  "it is. Required columns have a blue header. Save the file as {source}.xlsx in the folder of the "
+                  "reporting month (YYYY-MM)."),
+    "line.month": ("Each month's file holds the records created or changed during that month; no date may be later "
+                   "than the last day of the month. Nothing to report: send the file with the header row only."),
+    "line.pii": ("Do not add names, personal numbers, addresses, phone numbers, e-mail or dates of birth: such "
+                 "columns are dropped unread."),
+    "header.column": "column", "header.type": "type", "header.required": "required",
+    "header.in_record_key": "in record key", "header.rule": "rule", "header.allowed_values": "allowed values",
+    "header.list": "list", "header.code": "code", "header.label": "label",
+    "yes": "yes", "no": "no", "required": "Required", "optional": "Optional", "or": "or", "and": "and",
+    "not_valid": "Not a valid {header}", "true_or_false": "true or false",
+    "one_of_codes": "one of the codes (sheet {sheet})", "choose": "Choose {what}.",
+    "at_most": "At most {n} characters.",
+    "date_range": "A date from {earliest} up to the end of the reporting month, written as yyyy-mm-dd.",
+    "whole_from": "A whole number ≥ {low}.", "whole_between": "A whole number from {low} to {high}.",
+    "decimal_number": "A number ≥ 0 (decimals with a point).",
+    "bool_allowed": "true, false ({others} are also read)", "bool_words": "{true} for true, {false} for false",
+    "many_codes": "{n} codes: see sheet {sheet}, column {column}",
+    "court_level": "a {level}-level court", "reference_date": "the reference date",
+    "note.demographics": DEMOGRAPHICS_NOTE, "note.sentence": SENTENCE_NOTE, "note.inherited": INHERITED_NOTE,
+    **{f"reference.{source}": text for source, text in BIRTH_YEAR_REFERENCE.items()},
+}
+# The workbooks' language: English as written in this module; another language's words are the labels
+# `template.<key>` of contracts/labels/<lang>.csv, and of the pack's labels/<lang>.csv for the notes that name
+# its codes (write_templates sets it for the workbooks it writes).
+LANGUAGE: ContextVar[str] = ContextVar("template_language", default="en")
 # which code list of contracts/codes labels a column's codes, where it is not the column's own name
 LIST_OF = {"status": "investigation_status", "decision": "prosecution_decision"}
 
@@ -144,15 +180,19 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 # ------------------------------------------------------------------------------------------------ public
-def write_templates(out_dir: Path) -> list[Path]:
-    """Write `<source>.xlsx` for every source into out_dir; returns the paths written."""
+def write_templates(out_dir: Path, language: str = "en") -> list[Path]:
+    """Write `<source>.xlsx` for every source into out_dir, in `language`; returns the paths written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, source in SOURCES.items():
-        path = out_dir / f"{name}.xlsx"
-        path.write_bytes(template_bytes(source))
-        written.append(path)
+    token = LANGUAGE.set(language)
+    try:
+        for name, source in SOURCES.items():
+            path = out_dir / f"{name}.xlsx"
+            path.write_bytes(template_bytes(source))
+            written.append(path)
+    finally:
+        LANGUAGE.reset(token)
     return written
 
 
@@ -189,6 +229,22 @@ def notes() -> dict[str | tuple[str, str], str]:
     """NOTES with the pack's own: its "source.column" keys as (source, column)."""
     own = {tuple(k.split(".", 1)) if "." in k else k: v for k, v in pack_words().get("notes", {}).items()}
     return {**NOTES, **own}
+
+
+def english_words() -> dict[str, str]:
+    """Every word of the workbooks in English, by key: the kinds' types and rules, the column notes (the
+    pack's among them) and MESSAGES."""
+    words = {f"type.{kind}": text for kind, text in KIND_TYPE.items()}
+    words |= {f"rule.{kind}": text for kind, text in KIND_RULE.items() if text}
+    words |= {f"note.{'.'.join(key) if isinstance(key, tuple) else key}": text for key, text in notes().items()}
+    return words | MESSAGES
+
+
+def word(key: str) -> str:
+    """The word `key` in the workbooks' language (an untranslated one stays English)."""
+    english = english_words()[key]
+    language = LANGUAGE.get()
+    return english if language == "en" else Labels.of(language).get(f"template.{key}", english)
 
 
 def offence_examples() -> dict[str, str]:
@@ -236,6 +292,8 @@ def code_list_name(col: Column) -> str:
 def code_labels(col: Column) -> dict[str, str]:
     name = code_list_name(col)
     labels = codes.code_labels(name)
+    if LANGUAGE.get() != "en":  # the code labels of the language, where the labels tables give them
+        labels = {c: Labels.of(LANGUAGE.get()).code(name, c) for c in labels}
     if name == "verdict":  # the verdict list depends on the instance: say which
         instances = {c: [i for i in codes.instance_courts() if c in codes.verdicts_for(i)] for c in col.codes}
         return {c: f"{labels[c]} — {', '.join(instances[c])}" for c in col.codes}
@@ -247,15 +305,15 @@ def build_workbook(source: Source) -> Workbook:
     workbook = Workbook()
     data = workbook.active
     data.title = source.name
-    columns_sheet = workbook.create_sheet(COLUMNS_SHEET)
-    codes_sheet = workbook.create_sheet(CODES_SHEET)
+    columns_sheet = workbook.create_sheet(word("sheet.columns"))
+    codes_sheet = workbook.create_sheet(word("sheet.codes"))
     ranges = _write_codes_sheet(codes_sheet, source)
     _write_data_sheet(data, source, ranges)
     _write_columns_sheet(columns_sheet, source)
     workbook.active = 0
     props = workbook.properties
     props.creator = props.lastModifiedBy = "tipstats"
-    props.title = f"{source.name} — monthly delivery template ({SPEC_VERSION})"
+    props.title = word("props_title").format(source=source.name, spec=SPEC_VERSION)
     props.created = props.modified = FIXED_TIME
     return workbook
 
@@ -279,35 +337,34 @@ def _write_data_sheet(ws: Worksheet, source: Source, ranges: dict[str, str]) -> 
 
 def _validation(col: Column, source: Source, codes_range: str | None) -> DataValidation | None:
     title = header_of(col)[:32]
-    prompt = _short(f"{'Required' if col.required else 'Optional'}. {_rule(col, source)}")
+    prompt = _short(f"{word('required') if col.required else word('optional')}. {_rule(col, source)}")
     common = dict(allow_blank=True, showErrorMessage=True, showInputMessage=True, errorStyle="stop",
-                  promptTitle=title, prompt=prompt, errorTitle=f"Not a valid {header_of(col)}"[:32])
+                  promptTitle=title, prompt=prompt, errorTitle=word("not_valid").format(header=header_of(col))[:32])
     values = list_values(col)
     if values:
         inline = '"' + ",".join(values) + '"'
         formula = inline if len(inline) - 2 <= INLINE_LIST_LIMIT else codes_range
-        what = "true or false" if col.kind == "bool" else f"one of the codes (sheet {CODES_SHEET})"
-        return DataValidation(type="list", formula1=formula, error=_short(f"Choose {what}."), **common)
+        what = word("true_or_false") if col.kind == "bool" else word("one_of_codes").format(sheet=word("sheet.codes"))
+        return DataValidation(type="list", formula1=formula, error=_short(word("choose").format(what=what)), **common)
     if col.kind in ("id", "person"):
         return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(base.MAX_ID_LENGTH),
-                              error=f"At most {base.MAX_ID_LENGTH} characters.", **common)
+                              error=word("at_most").format(n=base.MAX_ID_LENGTH), **common)
     if col.kind == "date":
         earliest = base.earliest_date().date() if col.name == "opened_on" else date(1900, 1, 1)
         # no date may be later than the reporting month, which has ended before the file is made
         return DataValidation(type="date", operator="between", formula1=str(int(to_excel(earliest))),
                               formula2="TODAY()",
-                              error=_short(f"A date from {earliest.isoformat()} up to the end of the reporting "
-                                           "month, written as yyyy-mm-dd."), **common)
+                              error=_short(word("date_range").format(earliest=earliest.isoformat())), **common)
     if col.kind == "int":
         low, high = _int_range(col)
         if high is None:
             return DataValidation(type="whole", operator="greaterThanOrEqual", formula1=str(low),
-                                  error=f"A whole number ≥ {low}.", **common)
+                                  error=word("whole_from").format(low=low), **common)
         return DataValidation(type="whole", operator="between", formula1=str(low), formula2=high,
-                              error=f"A whole number from {low} to {high}.", **common)
+                              error=word("whole_between").format(low=low, high=high), **common)
     if col.kind == "decimal":
         return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
-                              error="A number ≥ 0 (decimals with a point).", **common)
+                              error=word("decimal_number"), **common)
     # offence codes: a pattern Excel cannot check; the prompt says how to write them
     return DataValidation(type=None, **{k: v for k, v in common.items() if k != "errorStyle"})
 
@@ -329,29 +386,29 @@ def _short(text: str, limit: int = 255) -> str:
 # ----------------------------------------------------------------------------------------------- Columns
 def _note(col: Column, source: Source) -> str:
     all_notes = notes()
-    note = all_notes.get((source.name, col.name))
+    note = word(f"note.{source.name}.{col.name}") if (source.name, col.name) in all_notes else None
     if note is None and source.name in ("prosecutions", "judgments") and col.name in (
             "sex", "birth_year", "citizenship", "public_official"):
-        note = DEMOGRAPHICS_NOTE + (" " + all_notes[col.name] if col.name in ("birth_year", "citizenship") else "")
+        note = word("note.demographics") + (" " + word(f"note.{col.name}") if col.name in ("birth_year", "citizenship") else "")
     if note is None:
-        note = all_notes.get(col.name, "")
+        note = word(f"note.{col.name}") if col.name in all_notes else ""
     if source.name == "judgments" and col.name in SENTENCE_COLUMNS:
-        note = f"{note} {SENTENCE_NOTE}".strip()
+        note = f"{note} {word('note.sentence')}".strip()
     if source.name == "judgments" and col.name in INHERITED:
-        note = f"{note} {INHERITED_NOTE}".strip()
+        note = f"{note} {word('note.inherited')}".strip()
     p = pack.active()
     courts = codes.instance_courts()
-    later = " and ".join(i.code for i in p.instances[1:])
+    later = f" {word('and')} ".join(i.code for i in p.instances[1:])
     return note.format(
         earliest=base.earliest_date().date().isoformat(),
-        reference=BIRTH_YEAR_REFERENCE.get(source.name, "the reference date"),
+        reference=word(f"reference.{source.name}") if source.name in BIRTH_YEAR_REFERENCE else word("reference_date"),
         min_age=p.age_of_criminal_responsibility,
         # an instance with several courts is named by its level, one with a single court by its code
         court_instance="; ".join(
-            f"{i.code}: {f'a {i.level}-level court' if len(courts[i.code]) > 1 else ', '.join(courts[i.code])}"
+            f"{i.code}: {word('court_level').format(level=i.level) if len(courts[i.code]) > 1 else ', '.join(courts[i.code])}"
             for i in p.instances),
         verdict_instance="; ".join(f"{i}: {', '.join(codes.verdicts_for(i))}" for i in courts),
-        instances=_joined(courts, "or"),
+        instances=_joined(courts, word("or")),
         later_instances=later, Later_instances=later[:1].upper() + later[1:],
         convicting=", ".join(dict.fromkeys(r["code"] for r in codes.rows("verdict")
                                            if r["convicting"].lower() == "true")),
@@ -359,8 +416,14 @@ def _note(col: Column, source: Source) -> str:
 
 
 def _rule(col: Column, source: Source) -> str:
-    note, generic = _note(col, source), KIND_RULE[col.kind].format(**offence_examples())
-    if "empty" in generic.lower() and (col.required or "empty" in note.lower()):
+    note = _note(col, source)
+    generic = word(f"rule.{col.kind}").format(**offence_examples()) if KIND_RULE[col.kind] else ""
+    token = LANGUAGE.set("en")  # whether the note says what empty means is read in the English words
+    try:
+        english_note = _note(col, source)
+    finally:
+        LANGUAGE.reset(token)
+    if "empty" in KIND_RULE[col.kind].lower() and (col.required or "empty" in english_note.lower()):
         generic = ""  # a required column is never empty; the note already says what empty means
     return " ".join(t for t in (note, generic) if t)
 
@@ -373,43 +436,34 @@ def _allowed(col: Column) -> str:
         if len(true) == len(false):  # as pairs: yes/no, 1/0, ...
             others = ", ".join(f"{t}/{f}" for t, f in list(zip(true, false))[1:])
         else:
-            others = f"{', '.join(true[1:])} for true, {', '.join(false[1:])} for false"
-        return f"true, false ({others} are also read)"
+            others = word("bool_words").format(true=", ".join(true[1:]), false=", ".join(false[1:]))
+        return word("bool_allowed").format(others=others)
     if col.kind == "offence":
         return "LAW: " + "; ".join(f"{r['code']} = {r['title']} ({r['citation']})" for r in codes.laws())
     if not values:
         return ""
     if len(values) > MANY_CODES:
-        return f"{len(values)} codes: see sheet {CODES_SHEET}, column {col.name}"
+        return word("many_codes").format(n=len(values), sheet=word("sheet.codes"), column=col.name)
     labels = code_labels(col)
     return "\n".join(f"{c} = {labels[c]}" for c in values)
 
 
 def _write_columns_sheet(ws: Worksheet, source: Source) -> None:
-    ws["A1"] = f"{source.name}: delivery template ({SPEC_VERSION})"
+    ws["A1"] = word("title").format(source=source.name, spec=SPEC_VERSION)
     ws["A1"].font = Font(bold=True, size=13)
-    lines = [
-        f"Record key: ({', '.join(source.key)}). A record sent again with the same key in a later month "
-        "replaces the earlier version; rows sharing a key within one file are all held back.",
-        f"Fill in the first sheet ('{source.name}') from row 2, one row per record; keep row 1 (the header) "
-        f"as it is. Required columns have a blue header. Save the file as {source.name}.xlsx in the folder "
-        "of the reporting month (YYYY-MM).",
-        "Each month's file holds the records created or changed during that month; no date may be later "
-        "than the last day of the month. Nothing to report: send the file with the header row only.",
-        "Do not add names, personal numbers, addresses, phone numbers, e-mail or dates of birth: such "
-        "columns are dropped unread.",
-    ]
+    lines = [word("line.key").format(key=", ".join(source.key)), word("line.fill").format(source=source.name),
+             word("line.month"), word("line.pii")]
     for row, text in enumerate(lines, start=2):
         ws.cell(row=row, column=1, value=text)
     header_row = len(lines) + 3
-    header = ("column", "type", "required", "in record key", "rule", "allowed values")
+    header = [word(f"header.{h}") for h in ("column", "type", "required", "in_record_key", "rule", "allowed_values")]
     for i, name in enumerate(header, start=1):
         cell = ws.cell(row=header_row, column=i, value=name)
         cell.font = HEADER_FONT
         cell.fill = OPTIONAL_FILL
     for r, col in enumerate(template_columns(source), start=header_row + 1):
-        row = (header_of(col), KIND_TYPE[col.kind], "yes" if col.required else "no",
-               "yes" if col.name in source.key else "no", _rule(col, source), _allowed(col))
+        row = (header_of(col), word(f"type.{col.kind}"), word("yes") if col.required else word("no"),
+               word("yes") if col.name in source.key else word("no"), _rule(col, source), _allowed(col))
         for i, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=i, value=value)
             cell.alignment = WRAP
@@ -421,7 +475,7 @@ def _write_columns_sheet(ws: Worksheet, source: Source) -> None:
 # ------------------------------------------------------------------------------------------------- Codes
 def _write_codes_sheet(ws: Worksheet, source: Source) -> dict[str, str]:
     """One block per coded column (column, list, code, label); returns column → range of its codes."""
-    header = ("column", "list", "code", "label")
+    header = [word(f"header.{h}") for h in ("column", "list", "code", "label")]
     for i, name in enumerate(header, start=1):
         cell = ws.cell(row=1, column=i, value=name)
         cell.font = HEADER_FONT

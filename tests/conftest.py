@@ -25,7 +25,9 @@ os.environ.pop("TIPSTATS_PACK", None)
 
 from contracts import SOURCES  # noqa: E402 (after the pack is settled)
 from contracts.base import header_name  # noqa: E402
+from pipeline import load  # noqa: E402
 from pipeline.cli import app  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
 from pipeline.validate import FileResult, validate_file  # noqa: E402
 
 TEST_KEY = "tipstats-test-key-0123456789abcdef"
@@ -140,6 +142,28 @@ def isolate(patch: pytest.MonkeyPatch, root: Path, raw: Path) -> None:
     patch.setenv("HOME", str(home))
     patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     patch.chdir(root)
+
+
+SAMPLE_RAW = Path(__file__).resolve().parents[1] / "raw"
+
+
+@pytest.fixture(scope="session")
+def sample_root(tmp_path_factory) -> Path:
+    """The sample months of raw/ loaded once into a warehouse of their own (no reports): for the test modules
+    that only read it."""
+    root = tmp_path_factory.mktemp("sample")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, root, SAMPLE_RAW)
+        load.refresh(Settings.from_env())
+    return root
+
+
+@pytest.fixture(scope="module")
+def sample_settings(sample_root: Path):
+    """The environment pointed at the shared sample warehouse for one module; its tests must not write to it."""
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, sample_root, SAMPLE_RAW)
+        yield Settings.from_env()
 
 
 @pytest.fixture

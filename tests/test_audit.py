@@ -162,8 +162,8 @@ def test_an_identifier_in_a_warehouse_table_is_found_without_being_shown(loaded,
     no_identifier_shown(result)
 
 
-@pytest.mark.parametrize("where", ["reports/restricted/notes.txt", "reports/2024/public.csv",
-                                   "warehouse/refresh.log", "reports/2024/tables.xlsx"])
+@pytest.mark.parametrize("where", ["reports/restricted/notes.txt", "reports/public/2024/public.csv",
+                                   "warehouse/refresh.log", "reports/public/2024/tables.xlsx"])
 def test_an_identifier_in_a_report_quality_file_or_log_is_found(loaded, cli, where):
     path = loaded.root / where
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,9 +199,9 @@ def test_digits_inside_a_longer_token_are_not_an_identifier(loaded, cli):
     ("reports/restricted/notes.md", "Surname: BERISHOVA.\n",
      "1 identifier(s) in clear text, e.g. a mbiemri of raw/2024-01/investigations.csv line 2"),
     # sent as 15.03.1979, written as the pipeline writes dates
-    ("reports/2024/tables/people.csv", "born,n\n1979-03-15,1\n",
+    ("reports/public/2024/tables/people.csv", "born,n\n1979-03-15,1\n",
      "1 identifier(s) in clear text, e.g. a dob of raw/2024-01/investigations.csv line 2"),
-    ("reports/2024/page.html", "<td>Rruga N&euml;n&euml; Tereza 17</td>",
+    ("reports/public/2024/page.html", "<td>Rruga N&euml;n&euml; Tereza 17</td>",
      "1 identifier(s) in clear text, e.g. an adresa of raw/2024-01/investigations.csv line 2"),
 ])
 def test_a_name_address_or_birth_date_sent_in_a_pii_column_is_found(loaded, cli, where, text, found):
@@ -317,7 +317,7 @@ def png(*chunks: tuple[bytes, bytes], pixels: bytes = b"") -> bytes:
     (b"iTXt", b"Author\0\0\0\0" + b"Agimzana Berishova"),
 ])
 def test_an_identifier_in_the_text_chunks_of_a_png_is_found(loaded, cli, kind, body):
-    path = loaded.reports / "2024" / "charts" / "funnel.png"
+    path = loaded.reports / "public" / "2024" / "charts" / "funnel.png"
     path.parent.mkdir(parents=True)
     path.write_bytes(png((kind, body)))
     result = cli("audit")
@@ -331,7 +331,7 @@ def test_an_identifier_in_the_text_chunks_of_a_png_is_found(loaded, cli, kind, b
 
 def test_the_pixels_of_a_png_are_not_read(loaded, cli):
     """Text in the image data (as drawn text would be) is not found: no OCR; the audit says so."""
-    path = loaded.reports / "2024" / "charts" / "funnel.png"
+    path = loaded.reports / "public" / "2024" / "charts" / "funnel.png"
     path.parent.mkdir(parents=True)
     path.write_bytes(png((b"tEXt", b"Software\0Chromium"), pixels=VICTIM.encode()))
     result = cli("audit")
@@ -343,7 +343,7 @@ def test_the_pixels_of_a_png_are_not_read(loaded, cli):
 
 
 def test_a_case_number_in_the_metadata_of_a_public_png_is_found(loaded, cli):
-    path = loaded.reports / "2024" / "charts" / "funnel.png"
+    path = loaded.reports / "public" / "2024" / "charts" / "funnel.png"
     path.parent.mkdir(parents=True)
     path.write_bytes(png((b"tEXt", b"Title\0Case PR-01/2024")))
     assert findings(cli("audit")) == [(f"[public] file {path}: public output holds 1 case number(s) (case_id): "
@@ -356,7 +356,7 @@ def test_a_case_number_in_the_metadata_of_a_public_png_is_found(loaded, cli):
     f'<svg xmlns="http://www.w3.org/2000/svg"><g aria-label="victim {VICTIM.lower()}"/></svg>',
 ])
 def test_an_identifier_in_an_svg_is_found(loaded, cli, svg):
-    path = loaded.reports / "2024" / "charts" / "funnel.svg"
+    path = loaded.reports / "public" / "2024" / "charts" / "funnel.svg"
     path.parent.mkdir(parents=True)
     path.write_text(svg)
     result = cli("audit")
@@ -427,13 +427,13 @@ def test_an_unmasked_identifier_in_the_quarantine_is_found(loaded, cli):
 # --------------------------------------------------------------------------------------------------- public
 def test_pseudonyms_and_case_numbers_in_public_outputs_are_found(loaded, cli, query):
     (person,) = query("select distinct person_key from investigations")[0]
-    public = loaded.reports / "2024" / "tables"
+    public = loaded.reports / "public" / "2024" / "tables"
     public.mkdir(parents=True)
     (public / "units.csv").write_text(f"unit,n\nPR-01/2024 {person},1\n")
     (public / "page.html").write_text("<td>P-PR-07/2024</td>")
     (public / "book.xlsx").write_bytes(xlsx_bytes([["judge"], [query("select judge_key from judgments")[0][0]]]))
-    restricted = loaded.reports / "2024" / "restricted"
-    restricted.mkdir()
+    restricted = loaded.reports / "restricted" / "2024"
+    restricted.mkdir(parents=True)
     (restricted / "units.csv").write_text(f"PR-01/2024 {person}\n")  # restricted: allowed
     (public / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00PR-01/2024")  # an image: not inspectable
     result = cli("audit")
@@ -447,6 +447,39 @@ def test_pseudonyms_and_case_numbers_in_public_outputs_are_found(loaded, cli, qu
     ]
     assert "(1 image or other binary file(s) not inspectable)" in result.stdout
     assert person not in result.stdout and "PR-01/2024" not in result.stdout
+
+
+@pytest.mark.parametrize("where, content, why", [
+    ("public/2024/restricted/report.html", "<p>internal</p>", "in a restricted folder"),
+    ("public/2024/suppression.csv", "table,code,column,status\n", "a suppression list"),
+    ("public/2024/quality-police.xlsx", None, "a quality file"),
+    ("public/2024/tip-summary.md", "**RESTRICTED**\n\nIn 2024, police investigated", "marked RESTRICTED"),
+    ("2024/restricted/tables.xlsx", None, "in a restricted folder"),  # the layout before public/ and restricted/
+])
+def test_restricted_material_outside_the_restricted_folder_is_found(loaded, cli, where, content, why):
+    path = loaded.reports / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if content is None:
+        path.write_bytes(xlsx_bytes([["RESTRICTED"], ["month", "line"]]))
+    else:
+        path.write_text(content, encoding="utf-8")
+    result = cli("audit")
+    assert result.exit_code == 1
+    assert findings(result) == [f"[reports] file {path}: restricted material ({why}) outside "
+                                f"{loaded.reports / 'restricted'}: move it there"]
+
+
+def test_restricted_material_in_the_restricted_folder_is_no_finding(loaded, cli):
+    folder = loaded.reports / "restricted" / "2024"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "suppression.csv").write_text("table,code,column,status\n")
+    (folder / "tip-summary.md").write_text("**RESTRICTED**\n")
+    (loaded.reports / "public" / "2024").mkdir(parents=True, exist_ok=True)
+    (loaded.reports / "public" / "2024" / "tip-summary.md").write_text("In 2024, access was restricted.\n")
+    result = cli("audit")
+    assert result.exit_code == 0, result.stdout
+    assert re.search(rf"reports: 0 edition\(s\) left incomplete; \d+ file\(s\) outside "
+                     rf"{re.escape(str(loaded.reports / 'restricted'))} searched for restricted material", result.stdout)
 
 
 # ------------------------------------------------------------------------------------------------- load log

@@ -92,13 +92,14 @@ def test_reports_on_a_full_disk_after_the_commit_say_the_load_is_in(env, cli, mo
         "to is full (No space left on device): free space, then run `tipstats refresh` to write the missing quality "
         "files and `tipstats report` to write the reports\n")
     assert [row[0] for row in dump(env.warehouse)["loads"]] == [1]
-    assert not (env.reports / "2024-01").exists()  # the edition appears whole or not at all
+    public = env.reports / "public" / "2024-01"
+    assert not (public / "en").exists()  # the edition appears whole or not at all
     monkeypatch.delenv(faults.FAIL_AT)
     again = cli("refresh")  # nothing new to load; the edition cut short is written again
     assert again.exit_code == 0, again.stderr
     assert again.stdout.startswith("Nothing new to load (1 month(s) already loaded and unchanged).\nReport 2024-01: ")
-    assert (env.reports / "2024-01" / "report.html").is_file()
-    assert not (env.reports / ".partial").exists()
+    assert (public / "en" / "report.html").is_file()
+    assert not (public / ".partial").exists()
 
 
 # -------------------------------------------------------------------------------------------------- memory
@@ -212,21 +213,21 @@ def test_a_refresh_killed_while_writing_a_report_leaves_no_part_of_it_and_the_ne
     killed = subprocess.run([sys.executable, "-m", "pipeline.cli", "refresh"], cwd=env.root, env=environ,
                             capture_output=True, text=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert not (env.reports / "2024-01").exists()  # not a folder of tables alone: nothing, until it is whole
-    staged = env.reports / ".partial" / "2024-01"
+    public = env.reports / "public" / "2024-01"
+    assert not (public / "en").exists()  # not a folder of tables alone: nothing, until it is whole
+    staged = public / ".partial" / "en"
     assert (staged / "tables").is_dir()
 
     audit = cli("audit")
     assert audit.exit_code == 1
-    assert (f"  [reports] folder {staged}: edition 2024-01 left incomplete by an interrupted run: run `tipstats "
+    assert (f"  [reports] folder {staged.parent}: edition 2024-01 left incomplete by an interrupted run: run `tipstats "
             "refresh` or `tipstats report --month 2024-01`") in audit.stdout.splitlines(), audit.stdout
 
     again = cli("refresh")
     assert again.exit_code == 0, again.stderr
     assert again.stdout.startswith("Nothing new to load (1 month(s) already loaded and unchanged).\nReport 2024-01: ")
     assert not staged.exists()
-    assert {p.name for p in (env.reports / "2024-01").iterdir()} >= {"report.html", "tables.xlsx", "tables",
-                                                                   "revisions.csv", ".editions", "restricted"}
+    assert {p.name for p in (public / "en").iterdir()} >= {"report.html", "tables.xlsx", "tables", "revisions.csv"}
     assert "[reports]" not in cli("audit").stdout
 
 
@@ -251,13 +252,14 @@ def test_a_restricted_edition_cut_short_is_found_by_audit_and_written_again_by_r
     assert (result.exit_code, result.stderr) == (
         2, "error: a disk written to is full (No space left on device): free space, then run the command again\n")
     monkeypatch.delenv(faults.FAIL_AT)
-    staged = env.reports / "2024-01" / ".partial" / "restricted"
-    assert (staged / "tables").is_dir() and not (env.reports / "2024-01" / "restricted" / "tables").exists()
+    restricted = env.reports / "restricted" / "2024-01"
+    staged = restricted / ".partial" / "en"
+    assert (staged / "tables").is_dir() and not (restricted / "en" / "tables").exists()
     audit = cli("audit")
-    assert (f"  [reports] folder {staged}: edition 2024-01 (restricted) left incomplete by an interrupted run: run "
+    assert (f"  [reports] folder {staged.parent}: edition 2024-01 (restricted) left incomplete by an interrupted run: run "
             "`tipstats refresh` or `tipstats report --month 2024-01 --restricted`") in audit.stdout.splitlines()
     again = cli("refresh")
     assert again.exit_code == 0, again.stderr
     assert "\nReport 2024-01 (RESTRICTED): " in again.stdout
-    assert (env.reports / "2024-01" / "restricted" / "report.html").is_file()
-    assert not (env.reports / "2024-01" / ".partial").exists()
+    assert (restricted / "en" / "report.html").is_file()
+    assert not (restricted / ".partial").exists()

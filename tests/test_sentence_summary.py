@@ -8,33 +8,23 @@ the rows of one sex were also counted by hand and are written out.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import isolate
-from pipeline import load
 from pipeline.cli import app
 from pipeline.sentences import SUMMARY_DIMENSIONS
-from pipeline.settings import Settings
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
 GROUPS = {"trafficking": ["trafficking"], "related": ["related"], "all": ["trafficking", "related"]}
 UNIT_FIGURE = {"first": "convicted_persons", "final": "final_convictions"}
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The sample months loaded into a warehouse of the module's own; the environment stays pointed at it."""
-    root = tmp_path_factory.mktemp("sentence_summary")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, root, RAW)
-        settings = Settings.from_env()
-        load.refresh(settings)
-        yield settings.warehouse
+def sample(sample_settings):
+    """The shared sample warehouse (conftest); the environment stays pointed at it for the module."""
+    return sample_settings.warehouse
 
 
 @pytest.fixture(scope="module")

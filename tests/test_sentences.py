@@ -358,10 +358,12 @@ def test_charged_version_and_the_range_over_all_convicted_persons(env, refresh, 
         text = tip.tip_summary(figures.gather(con, period), period, Labels.of("en"), Config())
     finally:
         con.close()
-    assert ("Sentences ranged from 36 to 90 months' imprisonment; 1 of the 4 traffickers received a suspended term "
-            "and 1 no imprisonment; 3 of the 3 sentences were below the statutory minimum. 1 of these 3 sentences, "
-            "whose offence date is not recorded, was placed against the range of the law version the charge was "
-            "brought under.") in text
+    assert ("Courts convicted four traffickers at first instance, and no convictions became final. Courts sentenced "
+            "them to prison terms ranging from 36 to 90 months; one received a suspended sentence, and one a sentence "
+            "without imprisonment, such as a fine only. Courts imposed sentences below the statutory minimum on all "
+            "three traffickers whose minimum is known.") in text
+    assert ("For one of these traffickers the offence date is not recorded, so the sentence was compared with the "
+            "range of the law version charged.") in text
 
 
 # ------------------------------------------------------------------------------------ distribution, histogram

@@ -567,7 +567,7 @@ def sample_editions(tmp_path_factory):
             records[int(record["period"])] = record
     tables = {}
     for path in (root / "reports").rglob("tables/*.csv"):
-        if "restricted" not in path.parts and path.parent.parent.name == "2025":
+        if "restricted" not in path.parts and path.parts[-4:-2] == ("2025", "en"):
             with open(path, newline="", encoding="utf-8") as f:
                 tables[path.stem] = list(csv.reader(f))
     return {"grids": grids, "records": records, "tables": tables}

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import charts, suppress
+from pipeline import charts, stats, suppress
 from pipeline.config import Config, Labels
 from pipeline.publication import images, protection, revisions, tables, tip
 from pipeline.publication.figures import Facts, gather
-from pipeline.publication.periods import Period, ReportError
+from pipeline.publication.periods import Period, ReportError, edition_folder, incomplete_periods
 
 RESTRICTED = "RESTRICTED"  # the marking of every page, sheet and file of the restricted edition
 
@@ -51,9 +51,13 @@ class Edition:
 def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restricted: bool = False) -> Edition:
     """Compute the edition: facts, protection, tables, charts, TIP paragraph, caveats, revisions."""
     labels = config.labels
+    _, _, refusal = stats.undelivered(con, period.first_month, period.last_month)
+    if refusal:  # its figures would be zeros meaning "not delivered": refused as `tipstats stats` refuses it
+        raise ReportError(refusal)
     facts = gather(con, period)
-    root = config.output / period.label
-    folder = root / "restricted" if restricted else root
+    # one folder per language inside the period's (reports/public/2025/sq/); the edition records stay at the
+    # period's level: they hold figures, not words, and are the same for every language
+    folder = edition_folder(config.output, period.label, restricted) / config.language
     previous = revisions.previous_edition(config.output, period, restricted, facts.as_of["load_id"])
     grids = protection.count_grids(facts, period, config)
     # the public edition's suppression (the restricted edition lists it in suppression.csv)
@@ -70,12 +74,24 @@ def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restri
     table_list = tables.edition_tables(facts, period, shown, protection.published_victim_years(facts, period),
                                        series, step, config, restricted)
     ctx = charts.Context(labels, config, period.name(labels), period.year, tip.footer(facts, period, labels, config),
-                         restricted, config.k)
+                         restricted, config.k, incomplete=drawn_incomplete(facts, series))
     chart_list = images.edition_charts({t.name: t.frame for t in table_list}, facts.histogram, series, step, ctx)
 
-    summary = tip.tip_summary(facts, period, labels, config) if period.kind == "year" else None
+    # the paragraph states the public edition's victim figures in both editions, never a hidden one
+    # the TIP paragraph is in English in every edition (ENGLISH_ONLY in config.py), the country's name included
+    english = config.in_language("en")
+    summary = (tip.tip_summary(facts, period, english.labels, english, stats.compute(con, period.year - 1, "trafficking"),
+                               {name: p.display(config.k) for name, p in suppressed.items()})
+               if period.kind == "year" else None)
     current = revisions.edition_record(facts, period, shown, restricted, config)
     revised = revisions.compare(con, previous, current, labels)
     return Edition(period, restricted, folder, config, facts, table_list, chart_list, protected, suppressed, summary,
                    tip.caveats(facts, period, suppressed, labels, config, restricted), revised, previous, current,
                    dt.datetime.now().isoformat(timespec="seconds"))
+
+
+def drawn_incomplete(facts: Facts, series: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """The years and quarters the charts draw that the collection covers only in part (charts mark them)."""
+    drawn = {str(y) for y in range(facts.first_year, int(str(facts.as_of["last_month"])[:4]) + 1)}
+    drawn |= set(series["period"].astype(str))
+    return incomplete_periods(sorted(drawn), str(facts.as_of["first_month"]), str(facts.as_of["last_month"]))

@@ -36,6 +36,8 @@ class Facts:
     quarantine: pd.DataFrame
     officials_list: pd.DataFrame
     below_list: pd.DataFrame
+    reclassified: pd.DataFrame  # persons investigated for trafficking, by the group later charged (mart_reclassified)
+    watch_begging: pd.DataFrame  # forced begging charged outside trafficking, cases per year and stage
 
     @property
     def first_year(self) -> int:
@@ -65,4 +67,6 @@ def gather(con: duckdb.DuckDBPyConnection, period: Period) -> Facts:
         quarantine=pd.concat(quarantine, ignore_index=True),
         officials_list=query(con, "report_public_officials_list", year),
         below_list=pd.DataFrame(below_rows, columns=below_columns),
+        reclassified=query(con, "report_reclassified", year),
+        watch_begging=query(con, "report_watch_begging", year),
     )

@@ -3,7 +3,9 @@ and their PNG and SVG files, drawn by one Chromium (kaleido) for the whole repor
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from xml.sax.saxutils import escape
 from typing import Callable
 
 import pandas as pd
@@ -31,7 +33,32 @@ def edition_charts(frames: dict[str, pd.DataFrame], histogram: pd.DataFrame, ser
                                   ("victims_by_form", "exploitation_form"))],
         charts.backlog_by_court(frames["backlog_by_court"], ctx),
         charts.public_officials(frames["public_officials"], ctx),
+        charts.reclassified(frames["reclassified"], ctx),
+        charts.watch_begging(frames["watch_begging"], ctx),
     ]
+
+
+def description(chart: charts.Chart, labels) -> str:
+    """The chart in one sentence, for a reader who cannot see it (the page's alt text, the SVG's <desc>): what
+    its marks stand for, from alt.<chart name>, else from what its subtitle says is counted."""
+    return labels.get(f"alt.{chart.name}", "") or labels.text("alt.chart", subtitle=chart.subtitle)
+
+
+def alt_text(chart: charts.Chart, labels) -> str:
+    """The title, then the one sentence: what a screen reader says for the chart."""
+    return f"{chart.title.rstrip('.')}. {description(chart, labels)}"
+
+
+def label_svg(path: Path, title: str, desc: str) -> None:
+    """<title> and <desc> as the SVG's first children, named by role="img" and aria-labelledby: a screen
+    reader (and a file browser's preview) reads them; kaleido writes neither."""
+    svg = path.read_text(encoding="utf-8")
+    opening = re.match(r"<svg\b[^>]*>", svg)
+    if opening is None:
+        raise ValueError(f"{path} does not start with an <svg> element")
+    head = opening.group(0)[:-1] + ' role="img" aria-labelledby="chart-title chart-desc">'
+    body = f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(desc)}</desc>'
+    path.write_text(head + body + svg[opening.end():], encoding="utf-8")
 
 
 class NoBrowser(Exception):
@@ -62,11 +89,13 @@ def export_images(chart_list: list[charts.Chart], folder: Path, config: Config,
         asyncio.run(draw())
     except ChromeNotFoundError:
         where = f" at {config.browser}" if config.browser else ""
-        raise NoBrowser(f"no Chromium{where} to draw the PNG and SVG charts, so charts/ was not written "
-                        "(everything else was): install it (Debian: apt-get install chromium) or set "
-                        "BROWSER_PATH or charts.browser in tipstats.toml to a Chrome or Chromium") from None
+        raise NoBrowser(f"no Chromium{where} to draw the PNG and SVG charts or print report.pdf, so charts/ and "
+                        "report.pdf were not written (everything else was): install it (Debian: apt-get install "
+                        "chromium) or set BROWSER_PATH or charts.browser in tipstats.toml to a Chrome or Chromium") from None
     except (BrowserFailedError, OSError, asyncio.TimeoutError) as e:
         raise NoBrowser(f"Chromium could not draw the PNG and SVG charts ({type(e).__name__}: "
-                        f"{str(e).splitlines()[0] if str(e) else 'no message'}), so charts/ is incomplete "
-                        "(everything else was written)") from None
+                        f"{str(e).splitlines()[0] if str(e) else 'no message'}), so charts/ is incomplete and "
+                        "report.pdf was not printed (everything else was written)") from None
+    for chart in chart_list:
+        label_svg(folder / f"{chart.name}.svg", chart.title, description(chart, config.labels))
     return [job["path"] for job in jobs]

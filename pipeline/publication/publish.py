@@ -1,5 +1,5 @@
 """An edition written and put in place: its files in a staging folder, the images, then one move into
-reports/<period>/, the edition record last; the reports `tipstats refresh` builds; the line each prints."""
+reports/public/<period>/ (the restricted edition: reports/restricted/<period>/), the edition record last; the reports `tipstats refresh` builds; the line each prints."""
 from __future__ import annotations
 
 import contextlib
@@ -12,13 +12,14 @@ from typing import Callable
 
 import duckdb
 
+from contracts import pack
 from pipeline import faults, terminal
 from pipeline.config import Config, ConfigError
 from pipeline.export import write_csv
-from pipeline.publication import images, revisions, spreadsheets, tables
+from pipeline.publication import images, pdf, revisions, spreadsheets, tables
 from pipeline.publication.editions import RESTRICTED, Edition, build
-from pipeline.publication.page import page
-from pipeline.publication.periods import MONTH, Period, ReportError, default_periods
+from pipeline.publication.page import page, pdf_footer
+from pipeline.publication.periods import MONTH, PUBLIC, RESTRICTED_FOLDER, Period, ReportError, default_periods
 
 
 def write(edition: Edition, advance: Callable[[], None] = lambda: None) -> list[Path]:
@@ -45,8 +46,8 @@ def write(edition: Edition, advance: Callable[[], None] = lambda: None) -> list[
     return written
 
 
-# An edition is written into a hidden folder beside its own (reports/.partial/2025 for reports/2025,
-# reports/2025/.partial/restricted for the restricted edition), then moved into place: a run cut short (killed,
+# An edition is written into a hidden folder beside its own (reports/public/.partial/2025 for reports/public/2025,
+# reports/restricted/.partial/2025 for reports/restricted/2025), then moved into place: a run cut short (killed,
 # a full disk) leaves that folder behind, which marks the edition incomplete; refresh writes it again and audit
 # reports it.
 PARTIAL = ".partial"
@@ -58,7 +59,8 @@ def staging_folder(folder: Path) -> Path:
 
 def put_in_place(staged: Path, folder: Path) -> None:
     """A first edition arrives in one rename. A new edition of the period replaces the old one's files one by one
-    (the restricted edition and the edition records beside them are kept); the staging folder goes last."""
+    (the edition records, and beside the restricted edition the quality files, are kept); the staging folder
+    goes last."""
     if not folder.exists():
         staged.rename(folder)
     else:
@@ -74,10 +76,22 @@ def put_in_place(staged: Path, folder: Path) -> None:
 
 def incomplete(output: Path) -> list[tuple[Period, bool]]:
     """(period, restricted) of every edition a run cut short left in its staging folder."""
-    found = [(staged.name, False) for staged in output.glob(f"{PARTIAL}/*")]
-    found += [(staged.parent.parent.name, True) for staged in output.glob(f"*/{PARTIAL}/restricted")]
+    # an edition is staged beside its language's folder: reports/public/2025/.partial/sq
+    found = {(staged.parent.parent.name, False) for staged in output.glob(f"{PUBLIC}/*/{PARTIAL}/*")}
+    found |= {(staged.parent.parent.name, True) for staged in output.glob(f"{RESTRICTED_FOLDER}/*/{PARTIAL}/*")}
     return [(Period.of_month(label) if MONTH.match(label) else Period.of_year(int(label)), restricted)
             for label, restricted in sorted(found) if MONTH.match(label) or re.fullmatch(r"\d{4}", label)]
+
+
+def languages(config: Config, chosen: list[str] | None = None) -> list[str]:
+    """The languages of the editions to write: those chosen (`--language`), else every language of the pack
+    (pack.toml languages). A language the pack does not publish in is refused."""
+    offered = list(pack.active().languages)
+    for language in chosen or []:
+        if language not in offered:
+            raise ConfigError(f"--language {language}: the pack {pack.active().name} publishes in "
+                              f"{', '.join(offered)}; add the language to its pack.toml languages first")
+    return list(dict.fromkeys(chosen)) if chosen else offered
 
 
 def report_command(period: Period, restricted: bool) -> str:
@@ -119,6 +133,13 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
                                             lambda: progress.advance(drawing))
         except images.NoBrowser as e:
             edition.images_missing = str(e)
+            # the page links to the PNG and SVG files: written again without the links
+            (staged.folder / "report.html").write_text(page(edition), encoding="utf-8")
+        if edition.images_missing is None:  # else the one line already says that report.pdf was not printed
+            try:
+                written.append(pdf.print_pdf(staged.folder / "report.html", config, pdf_footer(edition)))
+            except images.NoBrowser as e:
+                edition.images_missing = str(e)
         put_in_place(staged.folder, edition.folder)
         written = [edition.folder / path.relative_to(staged.folder) for path in written]
         revisions.write_record(edition.record, config.output, edition.built_at)
@@ -127,15 +148,24 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
     return Result(edition, written, computing, time.perf_counter() - started - computing)
 
 
-def announce(result: Result) -> None:
+def count(n: int, noun: str) -> str:
+    """A count for the command's own line (English): "1 quality file", "4 quality files"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def announce(result: Result, said: set[str] | None = None) -> None:
+    """The edition's line; its warning once per command (`said`: the warnings already printed), not once per
+    language."""
     edition = result.edition
     terminal.out.print(
         f"Report {edition.period.label}{' (RESTRICTED)' if edition.restricted else ''}: {edition.folder} — "
-        f"{len(edition.charts)} charts, {len(edition.tables)} tables, {len(edition.revisions)} revised figure(s), "
-        f"{len(edition.quality_files)} quality file(s); {result.seconds_computing + result.seconds_images:.1f} s "
+        f"{len(edition.charts)} charts, {len(edition.tables)} tables, {count(len(edition.revisions), 'revised figure')}, "
+        f"{count(len(edition.quality_files), 'quality file')}; {result.seconds_computing + result.seconds_images:.1f} s "
         f"(computing {result.seconds_computing:.1f} s, images {result.seconds_images:.1f} s)")
-    if edition.images_missing:
+    if edition.images_missing and edition.images_missing not in (said if said is not None else set()):
         terminal.err.print(f"warning: {edition.images_missing}")
+        if said is not None:
+            said.add(edition.images_missing)
 
 
 def after_refresh(loaded: bool = True) -> None:
@@ -155,10 +185,12 @@ def after_refresh(loaded: bool = True) -> None:
         return
     if not loaded and not left:
         return
+    said: set[str] = set()
     with terminal.warehouse("statistics") as con:
         todo = [(period, False) for period in default_periods(con)] if loaded else []
         for period, restricted in todo + [edition for edition in left if edition not in todo]:
             try:
-                announce(run(config, period, restricted, con))
-            except ReportError as e:  # the load is done; the report can be built again with `tipstats report`
+                for language in languages(config):
+                    announce(run(config.in_language(language), period, restricted, con), said)
+            except (ReportError, ConfigError) as e:  # the load is done; `tipstats report` can build it again
                 terminal.err.print(f"warning: {e}")

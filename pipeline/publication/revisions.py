@@ -11,13 +11,12 @@ import pandas as pd
 from pipeline import suppress
 from pipeline.config import Config, Labels
 from pipeline.publication.figures import Facts
-from pipeline.publication.periods import MONTH, Period
+from pipeline.publication.periods import MONTH, Period, edition_folder
 from pipeline.publication.sql import query
 
 
 def editions_dir(output: Path, period_label: str, restricted: bool) -> Path:
-    folder = output / period_label
-    return (folder / "restricted" if restricted else folder) / ".editions"
+    return edition_folder(output, period_label, restricted) / ".editions"
 
 
 def previous_edition(output: Path, period: Period, restricted: bool, load_id) -> dict | None:
@@ -34,8 +33,9 @@ def previous_edition(output: Path, period: Period, restricted: bool, load_id) ->
     if own:
         return max(own, key=lambda e: e["as_of"]["load_id"])
     earlier = []
-    if output.is_dir():
-        for folder in output.iterdir():
+    editions = edition_folder(output, period.label, restricted).parent
+    if editions.is_dir():
+        for folder in editions.iterdir():
             kind = "month" if MONTH.match(folder.name) else "year" if re.fullmatch(r"\d{4}", folder.name) else None
             if kind == period.kind and folder.name < period.label:
                 earlier += [e for p in editions_dir(output, folder.name, restricted).glob("*.json") if (e := read(p))]

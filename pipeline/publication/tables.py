@@ -166,6 +166,24 @@ def restricted_tables(facts: Facts, labels: Labels, period: Period) -> list[Tabl
     ]
 
 
+STAGE_LABEL = {"investigation": "stage.investigated", "prosecution": "stage.prosecuted", "conviction": "stage.convicted",
+               "judgment": "stage.judged"}
+
+
+def watch_tables(facts: Facts, labels: Labels, period: Period) -> list[Table]:
+    """The TIP watches: persons investigated for trafficking by the group they were later prosecuted or
+    convicted for (reclassified = only a related or other offence), and forced begging charged outside
+    trafficking. Counts of persons and cases, unsuppressed like the attrition and backlog tables."""
+    t = labels.text
+    out = []
+    for name, frame in (("reclassified", facts.reclassified), ("watch_begging", facts.watch_begging)):
+        frame = frame.copy()
+        frame.insert(2, "stage_label", [labels[STAGE_LABEL[s]] for s in frame["stage"]])
+        out.append(Table(name, t(f"table.{name}", year=period.year), frame.reset_index(drop=True),
+                         labels[f"table.{name}.note"]))
+    return out
+
+
 def edition_tables(facts: Facts, period: Period, shown: dict[str, pd.DataFrame], victim_years: list[str],
                    series: pd.DataFrame, step: str, config: Config, restricted: bool) -> list[Table]:
     """Every table of the edition, in the order it lists them. `shown`: the protected grids as this edition
@@ -179,9 +197,11 @@ def edition_tables(facts: Facts, period: Period, shown: dict[str, pd.DataFrame],
     cohort = facts.attrition[facts.attrition["cohort_year"] == period.year]
     tables.append(Table("attrition", t("table.attrition", year=period.year), cohort.reset_index(drop=True)))
 
-    histogram = facts.histogram.assign(label=[labels[f"bin.{b}"] for b in facts.histogram["bin"]])
+    # shares are published as percentages (0–100, one decimal) in every table, as share_pct
+    histogram = facts.histogram.assign(label=[labels[f"bin.{b}"] for b in facts.histogram["bin"]],
+                                       share_pct=(100 * facts.histogram["share"]).round(1))
     tables.append(Table("sentences_vs_minimum", t("table.sentences_vs_minimum", year=period.year),
-                        histogram[["bin", "label", "n", "share"]].rename(columns={"n": "charges"})))
+                        histogram[["bin", "label", "n", "share_pct"]].rename(columns={"n": "charges"})))
 
     below = facts.below_minimum.copy()
     below["share_pct"] = [round(100 * k / c, 1) if c else None for k, c in zip(below["below"], below["sentenced"])]
@@ -201,8 +221,11 @@ def edition_tables(facts: Facts, period: Period, shown: dict[str, pd.DataFrame],
                         grid_table(shown["public_officials"], labels, None)))
     tables.append(Table("convicted_by_court", t("table.convicted_by_court"),
                         grid_table(shown["convicted_by_court"], labels, "region")))
+    tables += watch_tables(facts, labels, period)
     tables.append(Table("data_quality", t("table.data_quality", period=period.name(labels)), facts.quality))
-    tables.append(Table("unverified_statutes", t("table.unverified_statutes", year=period.year), facts.unverified))
+    tables.append(Table("unverified_statutes", t("table.unverified_statutes", year=period.year),
+                        facts.unverified.assign(title=[labels.get(f"statute.{i}", title) for i, title in  # the pack's words
+                                                       zip(facts.unverified["statute_id"], facts.unverified["title"])])))
     if restricted:
         tables += restricted_tables(facts, labels, period)
     return tables
