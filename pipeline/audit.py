@@ -4,7 +4,7 @@ Checks (each finding names the check, where — file or table, column — and wh
 
 - `identifier`: no person, victim or judge identifier sent in raw/ (person_id, victim_id, judge_id and
   the personal-number, phone and e-mail columns that are dropped on read), as sent or normalised, and no
-  value of any other personal column dropped on read (contracts/codes/pii_columns.csv: names, addresses,
+  value of any other personal column dropped on read (the pack's codes/pii_columns.csv: names, addresses,
   dates of birth) appears in clear text in any warehouse table, quality file, report or log;
 - `key`: the pseudonymisation key is in no file of the repository (tracked by git, or not ignored; without
   git every file of the project folder), and no such file is a key file;
@@ -84,7 +84,7 @@ from pipeline.validate import MASK, MONTH_PATTERN, source_of
 
 EXIT_FINDINGS = 1
 PERSON_COLUMNS = ("person_id", "victim_id", "judge_id")
-# Columns of contracts/codes/pii_columns.csv (dropped on read): numbers, phones and e-mails are searched like
+# Columns of the pack's codes/pii_columns.csv (dropped on read): numbers, phones and e-mails are searched like
 # the person identifiers (also without spaces); dates of birth also in the two date forms; every other column
 # of the list (names, addresses, and any column added to it) as free text.
 IDENTIFYING_COLUMNS = ("personal_number", "personal_no", "nr_personal", "numri_personal", "jmbg", "phone",

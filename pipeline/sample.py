@@ -1111,7 +1111,7 @@ def _field_count(rng, f, row):
     return ""
 
 
-# check -> (sources it can apply to, function), in the order of contracts/checks.csv
+# check -> (sources it can apply to, function), in the order of the pack's checks.csv
 DEFECTS = {
     "required": (SOURCES, _required),
     "max_length": (("prosecutions", "judgments"), _max_length),

@@ -163,7 +163,7 @@ MESSAGES = {
 # `template.<key>` of contracts/labels/<lang>.csv, and of the pack's labels/<lang>.csv for the notes that name
 # its codes (write_templates sets it for the workbooks it writes).
 LANGUAGE: ContextVar[str] = ContextVar("template_language", default="en")
-# which code list of contracts/codes labels a column's codes, where it is not the column's own name
+# which code list of the pack's codes/ labels a column's codes, where it is not the column's own name
 LIST_OF = {"status": "investigation_status", "decision": "prosecution_decision"}
 
 # per-column number formats and validations beyond the kind's default
@@ -279,7 +279,7 @@ def list_values(col: Column) -> tuple[str, ...]:
 
 
 def code_list_name(col: Column) -> str:
-    """The contracts/codes list that labels a code or region column's codes."""
+    """The pack's code list that labels a code or region column's codes."""
     if col.kind == "region":
         return "region"
     name = LIST_OF.get(col.name, col.name)

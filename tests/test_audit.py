@@ -21,7 +21,7 @@ from pipeline.cli import app
 PERSON = "PID 7734-QX"
 VICTIM = "VIC-55190-ZK"
 JUDGE = "JDG-ZETA-8812"
-# personal columns dropped on read (contracts/codes/pii_columns.csv): names, address, birth date
+# personal columns dropped on read (the pack's codes/pii_columns.csv): names, address, birth date
 NAMES = {"Emri": "Agimzana", "Mbiemri": "Berishova", "Full Name": "Agimzana  Berishova", "DOB": "15.03.1979",
          "Adresa": "Rruga Nënë Tereza 17"}
 # weak values, matched only as whole cells: a short judge id mixing letters and digits, a short number, a

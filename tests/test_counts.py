@@ -5,7 +5,7 @@ asserts exact figures of `tipstats stats --year 2024 --json` and/or exact rows o
 Every delivered row must be accepted (the `load` fixture insists on an empty quarantine), so a figure never
 moves because a row was silently held back.
 
-Statute groups used (contracts/statutes.csv): CCRK2019.165.1 trafficking, CCRK2019.243.3 related,
+Statute groups used (contracts/packs/kosovo/statutes.csv): CCRK2019.165.1 trafficking, CCRK2019.243.3 related,
 CCRK2019.170.1 other, CCRK2019.999 unlisted (→ other, range unknown).
 """
 from __future__ import annotations
