@@ -24,6 +24,7 @@ chromium:
 
 run: $(BIN)/tipstats chromium
 	$(BIN)/tipstats refresh
+	$(BIN)/tipstats export
 
 test: $(BIN)/tipstats chromium
 	$(BIN)/pytest

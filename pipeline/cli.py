@@ -18,6 +18,7 @@ from contracts import pack
 from pipeline import audit, backlog, load, lock, pack_check, recover, sentences, stats, terminal
 from pipeline.publication import publish  # the report's editions (`report` is refresh's load report below)
 from pipeline.publication.periods import MONTH, Period, ReportError, default_periods
+from pipeline.returns import command as returns
 from pipeline.config import Config, ConfigError
 from pipeline.settings import Settings, SettingsError
 from pipeline.staging import Staging
@@ -360,6 +361,7 @@ def publish_report(
 for module in (stats, sentences, backlog):
     module.register(app)
 app.command("report")(publish_report)
+returns.register(app)  # `export`: the international returns
 audit.register(app)
 pack_check.register(app)  # the `pack` group: check, new
 

@@ -46,6 +46,17 @@ STATUTE_COLUMNS = ("law", "article", "paragraph", "offence_key", "group", "title
 FLAGS = ("verified_range", "verified_dates", "verified_article")
 MONTHS = re.compile(r"[0-9]+(\.[0-9]+)?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# iccs.csv: the ICCS code of every provision and exploitation form, for the international returns
+ICCS_COLUMNS = ("kind", "code", "iccs", "iccs_version", "source", "verified")
+ICCS_KINDS = ("statute", "exploitation_form")
+ICCS_CODE = re.compile(r"[0-9]{4,5}")
+UNKNOWN_FORM = "unknown"  # the form that has no ICCS code: not known
+# population.csv (optional): the population the rates per 100,000 divide by
+POPULATION_COLUMNS = ("year", "sex", "age_group", "population", "source", "verified")
+SEXES = ("F", "M", "total")
+AGE_GROUPS = ("child", "adult", "total")
+YEAR = re.compile(r"[0-9]{4}")
+POSITIVE = re.compile(r"[1-9][0-9]*")
 
 
 @dataclass(frozen=True)
@@ -147,9 +158,10 @@ def check_labels(c: Checker, p: pack.Pack, text: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ code lists
-def check_codes(c: Checker, p: pack.Pack | None, text: str) -> tuple[int, dict[str, re.Pattern | None] | None]:
-    """Checks codes/*.csv; returns how many code lists the pack has and the laws' patterns (None: no
-    usable law.csv)."""
+def check_codes(c: Checker, p: pack.Pack | None,
+                text: str) -> tuple[int, dict[str, re.Pattern | None] | None, dict[str, list[Row] | None]]:
+    """Checks codes/*.csv; returns how many code lists the pack has, the laws' patterns (None: no usable
+    law.csv) and the lists' rows (None: not usable)."""
     lists = {name: c.read(f"codes/{name}.csv", COLUMNS.get(name, ("code", "label")), name in OPTIONAL)
              for name in (*COLUMNS, *CODE_LISTS)}
     others = sorted(path.stem for path in (c.root / "codes").glob("*.csv") if path.stem not in lists)
@@ -186,7 +198,7 @@ def check_codes(c: Checker, p: pack.Pack | None, text: str) -> tuple[int, dict[s
     if lists["mitigation"] is not None:
         for number, r in lists["mitigation"]:
             c.boolean("codes/mitigation.csv", number, "legal_ground", r["legal_ground"])
-    return len(list((c.root / "codes").glob("*.csv"))), patterns
+    return len(list((c.root / "codes").glob("*.csv"))), patterns, lists
 
 
 def check_laws(c: Checker, rows: list[Row]) -> dict[str, re.Pattern | None]:
@@ -264,14 +276,20 @@ def check_offence_aliases(c: Checker, rows: list[Row], patterns: dict[str, re.Pa
 
 
 # ---------------------------------------------------------------------------------------------- statutes
-def check_statutes(c: Checker, patterns: dict[str, re.Pattern | None] | None) -> int:
+def provision_of(row: dict[str, str]) -> str:
+    """LAW.article[.paragraph]: the statute_id the build gives the row (pipeline/build.py)."""
+    return row["law"] + "." + row["article"] + (f".{row['paragraph']}" if row["paragraph"] else "")
+
+
+def check_statutes(c: Checker, patterns: dict[str, re.Pattern | None] | None) -> list[Row] | None:
+    """Checks statutes.csv; returns its rows (None: not usable)."""
     rows = c.read("statutes.csv", STATUTE_COLUMNS)
     if rows is None:
-        return 0
+        return None
     file = "statutes.csv"
     spans = []  # (line, provision, offence_key, valid_from, valid_to or None): the versions to compare
     for number, r in rows:
-        provision = r["law"] + "." + r["article"] + (f".{r['paragraph']}" if r["paragraph"] else "")
+        provision = provision_of(r)
         rest = provision.partition(".")[2]
         if patterns is not None and r["law"] not in patterns:
             c.add(file, number, f"law {r['law']!r} is not in codes/law.csv: add it there or correct the law")
@@ -291,7 +309,7 @@ def check_statutes(c: Checker, patterns: dict[str, re.Pattern | None] | None) ->
         for flag in FLAGS:
             c.boolean(file, number, flag, r[flag])
     check_overlaps(c, spans)
-    return len(rows)
+    return rows
 
 
 def day(c: Checker, line: int, column: str, text: str, may_be_empty: bool = True) -> date | None | bool:
@@ -337,6 +355,105 @@ def check_overlaps(c: Checker, spans: list[tuple]) -> None:
                                             f"offence_key {key}: end one the day before the other begins")
 
 
+# --------------------------------------------------------------------------------- iccs.csv, population.csv
+def check_iccs(c: Checker, statutes: list[Row] | None, forms: list[Row] | None) -> None:
+    """Every provision and every known exploitation form has one ICCS code, and every row names one."""
+    rows = c.read("iccs.csv", ICCS_COLUMNS)
+    if rows is None:
+        return
+    file = "iccs.csv"
+    provisions: dict[str, int] = {}  # provision → the statutes.csv line of its first version
+    for number, r in statutes or []:
+        provisions.setdefault(provision_of(r), number)
+    form_lines = {r["code"]: number for number, r in forms or [] if r["code"] != UNKNOWN_FORM}
+    seen: dict[tuple[str, str], int] = {}
+    for number, r in rows:
+        kind, code = r["kind"], r["code"]
+        if kind not in ICCS_KINDS:
+            c.add(file, number, f"kind {kind!r} is not {' or '.join(ICCS_KINDS)}: choose one of them")
+        elif kind == "statute" and statutes is not None and code not in provisions:
+            c.add(file, number, f"code {code!r} is not a provision of statutes.csv: write a provision "
+                                "LAW.article[.paragraph] of statutes.csv or remove the row")
+        elif kind == "exploitation_form" and forms is not None and code not in form_lines:
+            c.add(file, number, f"code {code!r} is not a form of codes/exploitation_form.csv other than "
+                                f"{UNKNOWN_FORM}: use one of its codes or remove the row")
+        if not ICCS_CODE.fullmatch(r["iccs"]):
+            c.add(file, number, f"iccs {r['iccs']!r} is not an ICCS code of 4 or 5 digits: write the code's "
+                                "digits, e.g. 0204")
+        if not r["iccs_version"].strip():
+            c.add(file, number, "iccs_version is empty: write the version of ICCS the code is of, e.g. "
+                                "ICCS 1.0 (2015)")
+        if not r["source"].strip():
+            c.add(file, number, "source is empty: cite where the ICCS code was read")
+        c.boolean(file, number, "verified", r["verified"])
+        if (kind, code) in seen:
+            c.add(file, number, f"kind {kind!r} code {code!r} is already on line {seen[kind, code]}: "
+                                "give each one row")
+        seen.setdefault((kind, code), number)
+    for provision, number in provisions.items():
+        if ("statute", provision) not in seen:
+            c.add(file, 1, f"provision {provision} of statutes.csv (line {number}) has no statute row: add a row "
+                           f"statute,{provision},<ICCS code>,<iccs_version>,<source>,<verified>")
+    for form, number in form_lines.items():
+        if ("exploitation_form", form) not in seen:
+            c.add(file, 1, f"exploitation form {form!r} of codes/exploitation_form.csv (line {number}) has no "
+                           f"exploitation_form row: add a row exploitation_form,{form},<ICCS code>,<iccs_version>,"
+                           "<source>,<verified>")
+
+
+def check_population(c: Checker) -> None:
+    """population.csv, when the pack has one: one positive count per year, sex and age group, whose parts
+    add up to their totals."""
+    rows = c.read("population.csv", POPULATION_COLUMNS, optional=True)
+    if rows is None:
+        return
+    file = "population.csv"
+    counts: dict[tuple[str, str, str], tuple[int, int]] = {}  # (year, sex, age_group) → (count, line)
+    for number, r in rows:
+        year, sex, age = r["year"], r["sex"], r["age_group"]
+        good = True
+        if not YEAR.fullmatch(year):
+            c.add(file, number, f"year {year!r} is not a year: write the four digits of the year")
+            good = False
+        if sex not in SEXES:
+            c.add(file, number, f"sex {sex!r} is not {', '.join(SEXES)}: choose one of them")
+            good = False
+        if age not in AGE_GROUPS:
+            c.add(file, number, f"age_group {age!r} is not {', '.join(AGE_GROUPS)}: choose one of them "
+                                "(child 0-17, adult 18 and over)")
+            good = False
+        if not POSITIVE.fullmatch(r["population"]):
+            c.add(file, number, f"population {r['population']!r} is not a positive whole number: write the "
+                                "number of persons")
+            good = False
+        if not r["source"].strip():
+            c.add(file, number, "source is empty: cite where the figure was read")
+        c.boolean(file, number, "verified", r["verified"])
+        key = (year, sex, age)
+        if key in counts:
+            c.add(file, number, f"year {year!r} sex {sex!r} age_group {age!r} is already on line "
+                                f"{counts[key][1]}: give each one row")
+        elif good:
+            counts[key] = (int(r["population"]), number)
+    # the parts of a total, when all are given: F + M within an age group, child + adult within a sex
+    for (year, sex, age), (total, number) in counts.items():
+        if sex == "total":
+            check_sum(c, number, f"year {year} age_group {age}", total,
+                      {s: counts.get((year, s, age)) for s in ("F", "M")})
+        if age == "total":
+            check_sum(c, number, f"year {year} sex {sex}", total,
+                      {a: counts.get((year, sex, a)) for a in ("child", "adult")})
+
+
+def check_sum(c: Checker, line: int, where: str, total: int, parts: dict[str, tuple[int, int] | None]) -> None:
+    if any(part is None for part in parts.values()):
+        return
+    added = sum(count for count, _ in parts.values())
+    if added != total:
+        terms = " + ".join(f"{name} {count} (line {number})" for name, (count, number) in parts.items())
+        c.add("population.csv", line, f"{where}: {terms} = {added}, not the total {total}: correct the figures")
+
+
 # ---------------------------------------------------------------------------------------------- the check
 def check(root: Path) -> tuple[list[Finding], str]:
     """The findings, and the line printed when there are none."""
@@ -345,8 +462,11 @@ def check(root: Path) -> tuple[list[Finding], str]:
     p = load_pack(c, text)
     if p is not None:
         check_labels(c, p, text)
-    lists, patterns = check_codes(c, p, text)
-    statutes = check_statutes(c, patterns)
+    lists, patterns, code_rows = check_codes(c, p, text)
+    statute_rows = check_statutes(c, patterns)
+    statutes = len(statute_rows) if statute_rows is not None else 0
+    check_iccs(c, statute_rows, code_rows.get("exploitation_form"))
+    check_population(c)
     name = p.name if p else root.name
     languages = len(p.languages) if p else 0
     counts = ", ".join(plural(n, word) for n, word in
@@ -431,6 +551,10 @@ CODES = {
 }
 STATUTES = (",".join(STATUTE_COLUMNS) + "\nPENAL,100,1,,trafficking,Trafficking in persons,2000-01-01,,60,144,,"
             "false,false,false,cite where the range and the dates were read\n")
+# the ICCS code of the example provision and form; population.csv is optional: its header only
+ICCS = (",".join(ICCS_COLUMNS) + "\nstatute,PENAL.100.1,0204,ICCS 1.0 (2015),cite where the ICCS code was read,"
+        "false\nexploitation_form,sexual,02041,ICCS 1.0 (2015),cite where the ICCS code was read,false\n")
+POPULATION = ",".join(POPULATION_COLUMNS) + "\n"
 README = '''\
 # Pack `{name}`
 
@@ -447,6 +571,8 @@ def write_skeleton(name: str, folder: Path) -> None:
     for list_name, content in CODES.items():
         (folder / "codes" / f"{list_name}.csv").write_text(content, encoding="utf-8")
     (folder / "statutes.csv").write_text(STATUTES, encoding="utf-8")
+    (folder / "iccs.csv").write_text(ICCS, encoding="utf-8")
+    (folder / "population.csv").write_text(POPULATION, encoding="utf-8")
     shutil.copyfile(pack.PACKS_DIR / pack.DEFAULT / "checks.csv", folder / "checks.csv")
     (folder / "labels" / "en.csv").write_text("key,text,status\ncountry,The country,draft\n", encoding="utf-8")
     (folder / "README.md").write_text(README.format(name=name), encoding="utf-8")
@@ -456,7 +582,8 @@ def write_skeleton(name: str, folder: Path) -> None:
 def check_command(
     choice: Annotated[Optional[str], typer.Argument(metavar="[NAME|PATH]", help="The pack (default: the pack in use).")] = None,
 ) -> None:
-    """Check a pack: labels, code lists, aliases, courts and statutes. Exit 0 no findings, 1 findings."""
+    """Check a pack: labels, code lists, aliases, courts, statutes, ICCS codes and population. Exit 0 no
+    findings, 1 findings."""
     try:
         root = pack.locate(choice or pack.chosen())
     except pack.PackError as e:

@@ -20,7 +20,8 @@ from pipeline.settings import SQL_DIR
 
 GROUPS = {"trafficking": ["trafficking"], "related": ["related"], "all": ["trafficking", "related"]}
 DIMENSIONS = ("region", "court", "office", "group", "exploitation_form", "sex", "age_group",
-              "citizenship_group", "public_official")
+              "citizenship_group", "public_official", "citizenship")
+MAX_CROSS = 3  # `--by` given up to three times cross-classifies (stats_cross.sql)
 COUNT_FIGURES = ("investigated_cases", "investigated_persons", "prosecuted_persons", "convicted_persons",
                  "final_convictions", "acquitted_persons", "victims_identified", "child_victims")
 PERSON_FIGURES = ("sentenced_persons", "below_minimum_persons", "prison_months_min", "prison_months_max",
@@ -89,11 +90,16 @@ def undelivered(con: duckdb.DuckDBPyConnection, start: str | None, end: str | No
     return first, last, f"no source delivered any month {asked}: {loaded}"
 
 
-def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all", by: str | None = None,
-            period: tuple[str, str] | None = None) -> dict:
+def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all",
+            by: str | list[str] | None = None, period: tuple[str, str] | None = None) -> dict:
     """The `stats --json` object for a calendar year, or for `period` (first and last month, 'YYYY-MM'):
-    totals, or with `by` a list `rows` (one per dimension value)."""
+    totals, or with `by` a list `rows` (one per dimension value); `by` a list of two or three dimensions
+    cross-classifies the count figures (cross())."""
     start, end = (f"{year:04d}-01", f"{year:04d}-12") if year is not None else period
+    if isinstance(by, (list, tuple)):
+        if len(by) > 1:
+            return cross(con, year, start, end, group, list(by))
+        by = by[0] if by else None
     params = [start, end, GROUPS[group], by or "total"]
     rows: dict[str, dict] = {}
 
@@ -114,10 +120,6 @@ def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all"
         sentences["total"] += n
     for value, *figures in query(con, "stats_persons_below_minimum", params):
         row(value).update(zip(PERSON_FIGURES, figures))
-    # a year's coverage keeps the key it has always had; any other period counts its own months
-    months_key = "months_in_year" if year is not None else "months_in_period"
-    coverage = {source: {"months_delivered": delivered, months_key: months}
-                for source, delivered, months in query(con, "stats_coverage", [start, end])}
     result = {"year": year} if year is not None else {}
     result.update({"from": start, "to": end, "group": group})
     if by is None:
@@ -126,7 +128,34 @@ def compute(con: duckdb.DuckDBPyConnection, year: int | None, group: str = "all"
     else:
         result["by"] = by
         result["rows"] = [{by: value, **rows[value]} for value in sorted(rows, key=dimension_order(by))]
-    result["coverage"] = coverage
+    result["coverage"] = coverage(con, year, start, end)
+    return result
+
+
+def coverage(con: duckdb.DuckDBPyConnection, year: int | None, start: str, end: str) -> dict:
+    """Months delivered per source; a year's coverage keeps the key it has always had, any other period counts
+    its own months."""
+    months_key = "months_in_year" if year is not None else "months_in_period"
+    return {source: {"months_delivered": delivered, months_key: months}
+            for source, delivered, months in query(con, "stats_coverage", [start, end])}
+
+
+def cross(con: duckdb.DuckDBPyConnection, year: int | None, start: str, end: str, group: str,
+          dimensions: list[str]) -> dict:
+    """The count figures cross-classified by two or three dimensions: `by` the list, one row per combination
+    of values counted (in each dimension's order), each with every count figure (null where a dimension does
+    not apply to it). Sentence figures are broken down by one dimension only."""
+    padded = [*dimensions, *["total"] * (MAX_CROSS - len(dimensions))]
+    rows: dict[tuple, dict] = {}
+    for *values, figure, n in query(con, "stats_cross", [start, end, GROUPS[group], *padded]):
+        key = tuple(values[: len(dimensions)])
+        rows.setdefault(key, dict.fromkeys(COUNT_FIGURES, 0))[figure] = n
+    orders = [dimension_order(d) for d in dimensions]
+    ordered = sorted(rows, key=lambda key: [order(v) for order, v in zip(orders, key)])
+    result = {"year": year} if year is not None else {}
+    result.update({"from": start, "to": end, "group": group, "by": dimensions,
+                   "rows": [{**dict(zip(dimensions, key)), **rows[key]} for key in ordered]})
+    result["coverage"] = coverage(con, year, start, end)
     return result
 
 
@@ -168,7 +197,7 @@ def stats(
     start: Annotated[Optional[str], typer.Option("--from", help="First month (YYYY-MM) or year (YYYY) of the period; alone: up to the last loaded month.")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last month (YYYY-MM) or year (YYYY) of the period; alone: from the first month the warehouse covers.")] = None,
     group: Annotated[str, typer.Option(help="trafficking, related or all (= trafficking + related).")] = "all",
-    by: Annotated[Optional[str], typer.Option(help="Break down by " + ", ".join(DIMENSIONS) + ".")] = None,
+    by: Annotated[Optional[list[str]], typer.Option(help="Break down by " + ", ".join(DIMENSIONS) + "; given two or three times, the count figures cross-classified.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """The figures of a year or a period, unsuppressed (internal): investigations, prosecutions, convictions,
@@ -178,8 +207,11 @@ def stats(
     start, end = period_options(year, start, end)
     if group not in GROUPS:
         terminal.fail(f"--group must be one of {', '.join(GROUPS)}, not {group!r}")
-    if by is not None and by not in DIMENSIONS:
-        terminal.fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {by!r}")
+    for dimension in by or []:
+        if dimension not in DIMENSIONS:
+            terminal.fail(f"--by must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
+    if by and (len(by) > MAX_CROSS or len(set(by)) < len(by)):
+        terminal.fail(f"--by may be given up to {MAX_CROSS} times, each with another dimension")
     with terminal.warehouse() as con:
         period = resolve(con, start, end)
         result = compute(con, year, group, by, period)
@@ -190,20 +222,28 @@ def stats(
 
 
 def print_stats(result: dict) -> None:
-    rows = result.get("rows") or [{"value": "all", **result}]
-    label = result.get("by") or "value"
-    columns = [str(r.get(label, "all")) for r in rows]
+    rows = result["rows"] if "rows" in result else [{"value": "all", **result}]
+    by = result.get("by") or "value"
+    labels = [by] if isinstance(by, str) else by
+    columns = [" · ".join(str(r.get(label, "all")) for label in labels) for r in rows]
     when = result.get("year") or f"{result['from']} … {result['to']}"
     table = Table("figure", *columns, title=f"{when}, group {result['group']}"
-                  + (f", by {result['by']}" if result.get("by") else ""))
+                  + (f", by {' × '.join(labels)}" if result.get("by") else ""))
     shown = terminal.cell
     for figure in COUNT_FIGURES:
         table.add_row(figure, *[shown(r[figure]) for r in rows])
+    if len(labels) > 1:  # cross-classified: count figures only
+        terminal.out.print(table)
+        return print_coverage(result)
     for category in ["total", *codes.code_list("sentence_category")]:
         table.add_row(f"sentences: {category}", *[shown(r["sentences"][category]) for r in rows])
     for figure in PERSON_FIGURES:
         table.add_row(figure, *[shown(r[figure]) for r in rows])
     terminal.out.print(table)
+    print_coverage(result)
+
+
+def print_coverage(result: dict) -> None:
     cover = ", ".join(f"{s} {c['months_delivered']}/{c.get('months_in_year', c.get('months_in_period'))}"
                       for s, c in result["coverage"].items())
     terminal.out.print(f"Coverage (months delivered): {cover}")

@@ -161,7 +161,8 @@ class _System:
     figures plus `equations`: forms whose value follows from the grids' structure or the previous edition.
     """
 
-    def __init__(self, grids: list[Grid], previous: dict[str, pd.DataFrame], k: int = 5):
+    def __init__(self, grids: list[Grid], previous: dict[str, pd.DataFrame], k: int = 5,
+                 sums: tuple[tuple[tuple, tuple[tuple, ...]], ...] = ()):
         self.grids, self.k = grids, k
         names = [g.name for g in grids]
         if len(set(names)) != len(names):
@@ -187,6 +188,7 @@ class _System:
         self.hidden_then: set[tuple] = set()  # hidden by the previous edition
         self._shared_margins()
         self._aggregates({g.name: gi for gi, g in enumerate(grids)})
+        self._sums({g.name: gi for gi, g in enumerate(grids)}, sums)
         self.structural = len(self.equations)  # the equations before are the grids' own (value 0)
         self._previous(previous)
         self.margin = {it: TOTAL in it[1:] for it in self.items}
@@ -196,6 +198,10 @@ class _System:
         self._marks, self._marks_program = {}, None
         self._safe_under: dict[tuple, set] = {}  # status pattern -> primary figures known not narrowed
         self.cost = {it: max(self._cost(x) for x in {it, *self.links.get(it, ())}) for it in self.items}
+        # figures that what is published for certain (the previous edition's numbers, tied by `sums`) gives
+        # away whatever else is hidden: hiding them protects nothing
+        self.determined = set(self.recoverable({it: "" if it in self.pinned else SECONDARY for it in self.items})) \
+            if self.pinned else set()
 
     def _cost(self, it) -> float:
         gi, r, c = it
@@ -259,6 +265,19 @@ class _System:
                         line = [(si, r, p) for p in parts] + [(gi, r, q)]
                         for x in line:
                             self.aggregate_lines.setdefault(x, []).append(line)
+
+    def _sums(self, by_name: dict[str, int], sums):
+        # A figure of one grid that is the sum of figures of others (a return's cell and the public edition's
+        # figure it is part of): the same equation and the same kind of line as an aggregate.
+        for whole, parts in sums:
+            figures = [(by_name[name], r, c) for name, r, c in (whole, *parts)]
+            total = self._form(*figures[0])
+            self._equal(total, sum((self._form(*x) for x in figures[1:]), np.zeros(len(self.index))),
+                        f"{whole} = sum of {len(parts)} figures")
+            line = figures[1:] + figures[:1]
+            if all(x in self.shown for x in line):
+                for x in line:
+                    self.aggregate_lines.setdefault(x, []).append(line)
 
     def _previous(self, previous: dict[str, pd.DataFrame]):
         for gi, g in enumerate(self.grids):
@@ -418,7 +437,7 @@ class _System:
 
     def candidate(self, it, status) -> bool:
         return (not status[it] and self.value[it] > 0 and self.grids[it[0]].protect
-                and it not in self.pinned)
+                and it not in self.pinned and it not in self.determined)
 
     def ranked(self, line, t, status) -> list[tuple]:
         """A line's candidates: smallest first (ties by code order), its total last."""
@@ -481,15 +500,25 @@ def _frames(system: _System, status: dict) -> dict[str, Protected]:
     return out
 
 
-def protect(grids: list[Grid], k: int = 5, previous: dict[str, pd.DataFrame] | None = None) -> dict[str, Protected]:
-    """Primary and secondary suppression of `grids` (processed in the given order) with threshold k."""
+def protect(grids: list[Grid], k: int = 5, previous: dict[str, pd.DataFrame] | None = None,
+            sums: tuple = (), hidden: tuple = ()) -> dict[str, Protected]:
+    """Primary and secondary suppression of `grids` (processed in the given order) with threshold k.
+
+    `sums`: ((grid, row, column), ((grid, row, column), …)) pairs, a figure that is the sum of the others
+    (a figure of another publication and the cells it adds up). `hidden`: figures (grid, row, column) that
+    another publication hid: they stay hidden (as "x" where not primary) and are never published again."""
     if k < 1:
         raise ValueError("k must be at least 1")
-    system = _System(grids, previous or {}, k)
+    system = _System(grids, previous or {}, k, sums)
     status = {it: "" for it in system.items}
     for it in system.items:
         if system.grids[it[0]].protect and 1 <= system.value[it] <= k - 1:
             status[it] = PRIMARY
+    by_name = {g.name: gi for gi, g in enumerate(grids)}
+    kept = {(by_name[name], r, c) for name, r, c in hidden}
+    for it in sorted(kept & system.shown, key=system.items.index):
+        if system.value[it] >= k:  # hidden as "x" there, so at least k (a 0 is never hidden)
+            status = system.hide(it, status)
     while leaks := system.exposed(status):
         choice = system.next_suppression(leaks, status)
         if choice is None:
@@ -500,8 +529,9 @@ def protect(grids: list[Grid], k: int = 5, previous: dict[str, pd.DataFrame] | N
         status = system.hide(choice, status)
     # The loop above adds one figure at a time, and a later one can make an earlier one needless: publish
     # again every secondary figure whose return leaves everything safe, the costliest first.
-    for it in sorted((x for x in system.items if status[x] == SECONDARY), key=lambda x: -system.cost[x]):
-        if status[it] == SECONDARY:
+    for it in sorted((x for x in system.items if status[x] == SECONDARY and x not in kept),
+                     key=lambda x: -system.cost[x]):
+        if status[it] == SECONDARY and not ({it, *system.links.get(it, ())} & kept):
             trial = {**status, **{x: "" for x in {it, *system.links.get(it, ())}}}
             if not system.exposed(trial):
                 status = trial
@@ -509,9 +539,9 @@ def protect(grids: list[Grid], k: int = 5, previous: dict[str, pd.DataFrame] | N
 
 
 def recoverable(grids: list[Grid], result: dict[str, Protected],
-                previous: dict[str, pd.DataFrame] | None = None) -> list[tuple[str, str, str]]:
+                previous: dict[str, pd.DataFrame] | None = None, sums: tuple = ()) -> list[tuple[str, str, str]]:
     """The hidden figures (grid, row, column) whose exact value follows from everything published."""
-    system = _System(grids, previous or {})
+    system = _System(grids, previous or {}, sums=sums)
     status = {(gi, r, c): result[grids[gi].name].status.at[r, c] for gi, r, c in system.items}
     return [(grids[gi].name, str(r), str(c)) for gi, r, c in system.recoverable(status)]
 

@@ -1,4 +1,5 @@
 """`tipstats pack check` and `tipstats pack new` (docs/packs.md, "Checking a pack")."""
+import csv
 import shutil
 
 import pytest
@@ -129,12 +130,14 @@ def test_a_missing_citation(cli, planted):
 
 
 def test_an_unknown_law(cli, planted):
+    planted("iccs.csv", "statute,CCRK2019.170.1,", "statute,CCRK2020.170.1,")  # renamed there too: one finding
     root = planted("statutes.csv", "CCRK2019,170,1,", "CCRK2020,170,1,")
     assert findings(cli, root) == [
         "statutes.csv:7: law 'CCRK2020' is not in codes/law.csv: add it there or correct the law"]
 
 
 def test_a_provision_the_law_does_not_accept(cli, planted):
+    planted("iccs.csv", "statute,CCRK2019.170.1,", "statute,CCRK2019.170.b,")
     root = planted("statutes.csv", "CCRK2019,170,1,", "CCRK2019,170,b,")
     assert findings(cli, root) == [
         r"statutes.csv:7: provision CCRK2019.170.b does not match the pattern of CCRK2019 ([0-9]+[A-Z]?(\.[0-9]+)?): "
@@ -184,11 +187,132 @@ def test_a_new_pack_passes_the_check(cli, tmp_path):
     assert result.stdout == (f"Wrote the skeleton pack demo to {tmp_path / 'demo'}: replace its example rows, "
                              f"then run `tipstats pack check {tmp_path / 'demo'}`\n")
     assert sorted(p.relative_to(tmp_path / "demo").as_posix() for p in (tmp_path / "demo").rglob("*.csv")) == sorted(
-        [f"codes/{p.name}" for p in (KOSOVO / "codes").glob("*.csv")] + ["checks.csv", "labels/en.csv", "statutes.csv"])
+        [f"codes/{p.name}" for p in (KOSOVO / "codes").glob("*.csv")]
+        + ["checks.csv", "iccs.csv", "labels/en.csv", "population.csv", "statutes.csv"])
     assert (tmp_path / "demo" / "checks.csv").read_bytes() == (KOSOVO / "checks.csv").read_bytes()
     assert pack.load(tmp_path / "demo").name == "demo"
     check = cli("pack", "check", tmp_path / "demo")
     assert (check.exit_code, check.stdout) == (0, "pack demo: no findings (1 statute, 17 code lists, 1 language)\n")
+
+
+def test_a_provision_without_an_iccs_code(cli, planted):
+    planted("iccs.csv", "statute,CCRK2019.165.1,0204,", "statute,CCRK2019.999.1,0204,")
+    root = planted("statutes.csv", None,  # a provision of two versions: the finding names the first one's line
+                   "CCRK2019,171,1,,related,Test offence,2019-04-14,2020-12-31,12,60,,false,false,false,test\n"
+                   "CCRK2019,171,1,,related,Test offence,2021-01-01,,12,96,,false,false,false,test\n")
+    assert findings(cli, root) == [
+        "iccs.csv:5: code 'CCRK2019.999.1' is not a provision of statutes.csv: write a provision "
+        "LAW.article[.paragraph] of statutes.csv or remove the row",
+        "iccs.csv:1: provision CCRK2019.165.1 of statutes.csv (line 5) has no statute row: add a row "
+        "statute,CCRK2019.165.1,<ICCS code>,<iccs_version>,<source>,<verified>",
+        "iccs.csv:1: provision CCRK2019.171.1 of statutes.csv (line 8) has no statute row: add a row "
+        "statute,CCRK2019.171.1,<ICCS code>,<iccs_version>,<source>,<verified>"]
+
+
+def test_an_exploitation_form_without_an_iccs_code(cli, planted):
+    root = planted("iccs.csv", "exploitation_form,marriage,02044,", "exploitation_form,unknown,02044,")
+    assert findings(cli, root) == [
+        "iccs.csv:12: code 'unknown' is not a form of codes/exploitation_form.csv other than unknown: use one of "
+        "its codes or remove the row",
+        "iccs.csv:1: exploitation form 'marriage' of codes/exploitation_form.csv (line 6) has no exploitation_form "
+        "row: add a row exploitation_form,marriage,<ICCS code>,<iccs_version>,<source>,<verified>"]
+
+
+def test_bad_iccs_rows(cli, planted):
+    root = planted("iccs.csv", None, "offence,CCRK2019.165.1,0204,ICCS 1.0 (2015),test,true\n"
+                                     "exploitation_form,slavery,02044,ICCS 1.0 (2015),test,false\n"
+                                     "statute,CCRK2019.165.1,ICCS0204, ,,yes\n"
+                                     "statute,PCCK2003.139,204,ICCS 1.0 (2015),test,false\n")
+    assert findings(cli, root) == [
+        "iccs.csv:15: kind 'offence' is not statute or exploitation_form: choose one of them",
+        "iccs.csv:16: code 'slavery' is not a form of codes/exploitation_form.csv other than unknown: use one of "
+        "its codes or remove the row",
+        "iccs.csv:17: iccs 'ICCS0204' is not an ICCS code of 4 or 5 digits: write the code's digits, e.g. 0204",
+        "iccs.csv:17: iccs_version is empty: write the version of ICCS the code is of, e.g. ICCS 1.0 (2015)",
+        "iccs.csv:17: source is empty: cite where the ICCS code was read",
+        "iccs.csv:17: verified is 'yes': write true or false",
+        "iccs.csv:17: kind 'statute' code 'CCRK2019.165.1' is already on line 5: give each one row",
+        "iccs.csv:18: iccs '204' is not an ICCS code of 4 or 5 digits: write the code's digits, e.g. 0204",
+        "iccs.csv:18: kind 'statute' code 'PCCK2003.139' is already on line 2: give each one row"]
+
+
+def test_a_missing_iccs_file_is_one_finding_and_a_missing_population_file_none(cli, planted):
+    root = planted("iccs.csv", None, "")
+    (root / "population.csv").unlink()
+    (root / "iccs.csv").unlink()
+    assert findings(cli, root) == [
+        "iccs.csv:1: the file is missing: write it with the header kind,code,iccs,iccs_version,source,verified"]
+    shutil.copyfile(KOSOVO / "iccs.csv", root / "iccs.csv")
+    result = cli("pack", "check", root)
+    assert (result.exit_code, result.stdout) == (0, "pack kosovo: no findings (6 statutes, 17 code lists, 3 languages)\n")
+
+
+def test_bad_population_rows(cli, planted):
+    root = planted("population.csv", None, "2020,total,total,1800000,test,false\n"
+                                           "2020,F,total,900000,test,false\n"
+                                           "2020,M,total,899999,test,false\n"
+                                           "2020,total,child,500000,test,false\n"
+                                           "2020,total,adult,1300001,test,true\n"
+                                           "20,X,young,-5,,maybe\n"
+                                           "2020,F,total,900000,test,false\n"
+                                           "2021,total,total,1.5e6,test,false\n"
+                                           "2021,F,total,700000,test,false\n")
+    assert findings(cli, root) == [
+        "population.csv:7: year '20' is not a year: write the four digits of the year",
+        "population.csv:7: sex 'X' is not F, M, total: choose one of them",
+        "population.csv:7: age_group 'young' is not child, adult, total: choose one of them (child 0-17, adult 18 "
+        "and over)",
+        "population.csv:7: population '-5' is not a positive whole number: write the number of persons",
+        "population.csv:7: source is empty: cite where the figure was read",
+        "population.csv:7: verified is 'maybe': write true or false",
+        "population.csv:8: year '2020' sex 'F' age_group 'total' is already on line 3: give each one row",
+        "population.csv:9: population '1.5e6' is not a positive whole number: write the number of persons",
+        "population.csv:2: year 2020 age_group total: F 900000 (line 3) + M 899999 (line 4) = 1799999, not the "
+        "total 1800000: correct the figures",
+        "population.csv:2: year 2020 sex total: child 500000 (line 5) + adult 1300001 (line 6) = 1800001, not the "
+        "total 1800000: correct the figures"]
+
+
+def test_the_shipped_packs_code_their_provisions_and_forms_in_iccs():
+    for root in (KOSOVO, US_FEDERAL):
+        with open(root / "statutes.csv", newline="", encoding="utf-8") as f:
+            statutes = list(csv.DictReader(f))
+        with open(root / "iccs.csv", newline="", encoding="utf-8") as f:
+            iccs = {(r["kind"], r["code"]): r for r in csv.DictReader(f)}
+        groups = {s["law"] + "." + s["article"] + ("." + s["paragraph"] if s["paragraph"] else ""): s["group"]
+                  for s in statutes}
+        assert {code for kind, code in iccs if kind == "statute"} == set(groups)
+        assert sorted(code for code, group in groups.items()
+                      if group == "trafficking" and iccs["statute", code]["iccs"] != "0204") == []
+        forms = {code: r["iccs"] for (kind, code), r in iccs.items() if kind == "exploitation_form"}
+        assert forms == {"sexual": "02041", "labour": "02042", "organ_removal": "02043", "begging": "02044",
+                         "criminality": "02044", "marriage": "02044", "other": "02044"}
+    assert (len(groups), sum(g == "trafficking" for g in groups.values())) == (34, 11)  # us-federal
+
+
+def test_the_us_census_counts_add_up():
+    with open(US_FEDERAL / "population.csv", newline="", encoding="utf-8") as f:
+        rows = {(r["year"], r["sex"], r["age_group"]): int(r["population"]) for r in csv.DictReader(f)}
+    assert rows[("2000", "total", "total")] == 281421906 and rows[("2010", "total", "total")] == 308745538
+    for year in ("2000", "2010"):
+        total = rows[(year, "total", "total")]
+        assert rows[(year, "F", "total")] + rows[(year, "M", "total")] == total
+        assert rows[(year, "total", "child")] + rows[(year, "total", "adult")] == total
+    assert (KOSOVO / "population.csv").read_text(encoding="utf-8") == (
+        "year,sex,age_group,population,source,verified\n")
+
+
+def test_the_eu_group_of_the_kosovo_pack():
+    with open(KOSOVO / "codes" / "citizenship_groups.csv", newline="", encoding="utf-8") as f:
+        eu = [r for r in csv.DictReader(f) if r["group"] == "eu"]
+    with open(KOSOVO / "codes" / "citizenship.csv", newline="", encoding="utf-8") as f:
+        citizenships = {r["code"] for r in csv.DictReader(f)}
+    assert len(eu) == 28 and {r["code"] for r in eu} <= citizenships
+    assert [(r["code"], r["valid_from"], r["valid_to"]) for r in eu if r["valid_to"]] == [
+        ("GB", "1973-01-01", "2020-01-31")]
+    assert sorted(r["code"] for r in eu if r["valid_from"] == "2004-05-01") == [
+        "CY", "CZ", "EE", "HU", "LT", "LV", "MT", "PL", "SI", "SK"]
+    assert {r["valid_from"] for r in eu if r["code"] in ("GR", "HR", "BG")} == {"1981-01-01", "2013-07-01", "2007-01-01"}
 
 
 def test_a_new_pack_refuses_an_existing_folder(cli, tmp_path):

@@ -618,3 +618,16 @@ def test_the_2025_headline_victims_are_published(sample_editions):
     # 2024: related (3) is small and the year's total 45 is published, so trafficking (42) hides with it
     assert codes_and_cells(tables["victims_by_group"]) == [["code", "2024", "2025"], ["trafficking", "x", "24"],
                                                            ["related", "<5", "5"], ["Total", "45", "29"]]
+
+
+def test_sums_tie_grids_and_a_hidden_figure_stays_hidden():
+    """A figure another publication hid stays hidden; a cell tied by `sums` to a published total of another
+    grid cannot be left the only hidden one of that total."""
+    other = Grid("other", pd.DataFrame({"n": [9, 3]}, index=["a", "b"]), row_totals=False)
+    mine = Grid("mine", pd.DataFrame({"x": [6, 2], "y": [3, 1]}, index=["a", "b"]))
+    sums = ((("other", "a", "n"), (("mine", "a", "Total"),)), (("other", "b", "n"), (("mine", "b", "Total"),)))
+    result = protect([other, mine], 5, sums=sums, hidden=(("other", "a", "n"),))
+    assert result["other"].display(5).loc[["a", "b", "Total"], "n"].tolist() == ["x", "<5", "12"]
+    assert recoverable([other, mine], result, sums=sums) == []
+    shown = result["mine"].display(5)
+    assert shown.at["b", "Total"] == "<5" and shown.at["a", "Total"] == "x"  # the row totals other hid

@@ -34,10 +34,10 @@ def loaded(tmp_path_factory):
     for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE"):
         env.pop(name, None)
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess:
         done = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=root, env=env,
                               capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.returncode == expect, done.stdout + done.stderr
         return done
 
     run("import", "--mapping", "htd", "--historical", str(EXTRACT))
@@ -50,6 +50,7 @@ def loaded(tmp_path_factory):
         finally:
             con.close()
 
+    run.root = root  # where the reports go: root / reports
     return run, query
 
 
@@ -197,3 +198,22 @@ def test_stats_and_report_run_on_the_import(loaded):
     }
     report = run("report")
     assert "Report 2016:" in report.stdout  # the default period: the coverage's last year
+
+
+def test_glotip_return_runs_on_the_import(loaded):
+    """Persons prosecuted and convicted as stats counts them; victims were not delivered: "not reported"."""
+    run, _ = loaded
+    done = run("export", "glotip", "--year", "2016")
+    assert "Return 2016:" in done.stdout
+    folder = run.root / "reports" / "public" / "2016" / "returns"
+    csv = pd.read_csv(folder / "glotip.csv", dtype=str, keep_default_na=False)
+    stats = json.loads(run("stats", "--year", "2016", "--group", "trafficking", "--json").stdout)
+    cell = {(r.Indicator, r.Dimension, r.Category, r.Sex, r.Age): r.txtVALUE for r in csv.itertuples()}
+    assert set(csv["Iso3_code"]) == {"USA"}
+    assert cell[("Persons prosecuted", "Total", "Total", "Total", "Total")] == str(stats["prosecuted_persons"])
+    assert cell[("Persons convicted", "Total", "Total", "Total", "Total")] == str(stats["convicted_persons"])
+    victims = csv[csv["Indicator"] == "Detected trafficking victims"]
+    assert victims["txtVALUE"].tolist() == ["not reported"]
+    sdg = run("export", "sdg", "--year", "2016", expect=2)
+    assert (sdg.stdout + sdg.stderr).strip() == ("error: sdg 2016: victims were not reported that year (no victims delivery): "
+                                  "SDG 16.2.2 has nothing to send")

@@ -59,14 +59,8 @@ def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restri
     # period's level: they hold figures, not words, and are the same for every language
     folder = edition_folder(config.output, period.label, restricted) / config.language
     previous = revisions.previous_edition(config.output, period, restricted, facts.as_of["load_id"])
-    grids = protection.count_grids(facts, period, config)
     # the public edition's suppression (the restricted edition lists it in suppression.csv)
-    public_previous = previous if not restricted else revisions.previous_edition(config.output, period, False,
-                                                                                 facts.as_of["load_id"])
-    try:
-        suppressed = protection.protect(grids, config, revisions.displays(public_previous))
-    except ValueError as e:  # e.g. a figure the previous edition published can no longer be protected
-        raise ReportError(f"report {period.label}: disclosure control: {e}") from None
+    grids, suppressed = public_protection(facts, period, config)
     protected = protection.unprotected(grids, config) if restricted else suppressed
     shown = {name: p.display(config.k) for name, p in protected.items()}
 
@@ -88,6 +82,17 @@ def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restri
     return Edition(period, restricted, folder, config, facts, table_list, chart_list, protected, suppressed, summary,
                    tip.caveats(facts, period, suppressed, labels, config, restricted), revised, previous, current,
                    dt.datetime.now().isoformat(timespec="seconds"))
+
+
+def public_protection(facts: Facts, period: Period, config: Config) -> tuple[list[suppress.Grid], dict[str, suppress.Protected]]:
+    """The public edition's count grids and their suppression, whichever edition is built (the international
+    returns protect their cells around it too)."""
+    grids = protection.count_grids(facts, period, config)
+    previous = revisions.previous_edition(config.output, period, False, facts.as_of["load_id"])
+    try:
+        return grids, protection.protect(grids, config, revisions.displays(previous))
+    except ValueError as e:  # e.g. a figure the previous edition published can no longer be protected
+        raise ReportError(f"report {period.label}: disclosure control: {e}") from None
 
 
 def drawn_incomplete(facts: Facts, series: pd.DataFrame) -> dict[str, tuple[int, int]]:
