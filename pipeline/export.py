@@ -27,7 +27,7 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 QUOTED_OR_LINE_END = re.compile(r'("[^"]*(?:""[^"]*)*")|\r\n')
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def write_csv(frame: pd.DataFrame, path: Path, preamble: list[str] = ()) -> Path:
     """CSV, UTF-8, records ending in "\\n"; every cell reads back exactly as written (once neutralised).
 
     Python's csv writer (which pandas uses) quotes a field only for the delimiter, the quote character and
@@ -36,7 +36,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     quotes any cell holding "\\r" or "\\n", and the line ends outside quoted fields become "\\n" again
     (the "\\r\\n" inside quoted cells is kept)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = neutralise(frame).to_csv(index=False, lineterminator="\r\n")
+    lines = pd.DataFrame({"line": list(preamble)}, dtype=object)  # lines above the table, one field each
+    text = (neutralise(lines).to_csv(index=False, header=False, lineterminator="\r\n") if preamble else "") \
+        + neutralise(frame).to_csv(index=False, lineterminator="\r\n")
     text = QUOTED_OR_LINE_END.sub(lambda m: m.group(1) or "\n", text)
     path.write_bytes(text.encode("utf-8"))
     return path

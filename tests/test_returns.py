@@ -85,7 +85,7 @@ def read_sheet(path: Path, name: str) -> pd.DataFrame:
 def test_every_glotip_figure_equals_stats(exported):
     folder, run = exported
     data = read_sheet(folder / "glotip.xlsx", "Data")
-    csv = pd.read_csv(folder / "glotip.csv", dtype=str, keep_default_na=False)
+    csv = pd.read_csv(folder / "glotip.csv", dtype=str, keep_default_na=False, skiprows=2)
     assert list(csv.columns) == ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
                                  "Sex", "Age", "Year", "Unit of measurement", "txtVALUE", "Source"]
     assert len(data) == len(csv) == 200
@@ -114,7 +114,7 @@ def test_every_glotip_figure_equals_stats(exported):
 
 def test_glotip_by_citizenship_equals_stats(exported):
     folder, run = exported
-    csv = pd.read_csv(folder / "glotip.csv", dtype=str, keep_default_na=False)
+    csv = pd.read_csv(folder / "glotip.csv", dtype=str, keep_default_na=False, skiprows=2)
     by = csv[(csv["Dimension"] == "by citizenship") & (csv["Indicator"] == "Persons convicted")]
     rows = stats(run, "trafficking", "citizenship")["rows"]
     names = {"AL": "Albania", "MD": "Moldova, Republic of", "XK": "Kosovo", "RS": "Serbia", "NG": "Nigeria"}
@@ -125,7 +125,7 @@ def test_glotip_by_citizenship_equals_stats(exported):
 
 def test_eurostat_figures_equal_stats(exported):
     folder, run = exported
-    csv = pd.read_csv(folder / "eurostat-crim_thb.csv", dtype=str, keep_default_na=False)
+    csv = pd.read_csv(folder / "eurostat-crim_thb.csv", dtype=str, keep_default_na=False, skiprows=2)
     assert read_sheet(folder / "eurostat-crim_thb.xlsx", "Data").shape[0] == len(csv) == 4 * (9 + 9 + 12)
     trafficking, victims = stats(run, "trafficking"), stats(run, "all")
     by_sex = {r["sex"]: r for r in stats(run, "trafficking", "sex")["rows"]}
@@ -271,3 +271,43 @@ def test_stats_by_refuses_a_dimension_twice(exported):
     done = run("stats", "--year", "2025", "--by", "sex", "--by", "sex")
     assert done.exit_code == 2
     assert done.output.strip() == "error: --by may be given up to 3 times, each with another dimension"
+
+
+def test_each_file_states_its_source_coverage_pack_and_date(exported):
+    folder, _ = exported
+    lines = (folder / "glotip.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '"UNODC Global Report on Trafficking in Persons (GLOTIP) / UN-CTS: Kosovo, 2025"'
+    assert lines[1] == (
+        '"source: National authorities (police, prosecution, courts) through tipstats · coverage: police: 12 of 12 '
+        'months delivered; courts: 12 of 12 months delivered; prosecution offices: 12 of 12 months delivered; '
+        'victim-identification bodies: 11 of 12 months delivered · pack: kosovo 2026.12 · data as of: October 2026 '
+        '(load 1)"')
+    assert lines[2].startswith("Iso3_code,")
+    about = read_sheet(folder / "eurostat-crim_thb.xlsx", "About")
+    text = dict(zip(about["item"], about["text"]))
+    assert text["collection"] == "Eurostat trafficking in human beings (crim_thb)"
+    assert text["not checked against the collection"] == "geo, codes"
+    assert text["not reported (no month delivered)"] == "none"
+    sdg_about = pd.read_csv(folder / "sdg-16-2-2-about.csv", dtype=str)
+    assert dict(zip(sdg_about["item"], sdg_about["text"]))["population"] == (
+        "the pack gives no population for 2025: counts only, no rates")
+    sdg_rows = pd.read_csv(folder / "sdg-16-2-2.csv", dtype=str)
+    assert set(sdg_rows["SOURCE_DETAIL"]) == {"National authorities (police, prosecution, courts) through tipstats; "
+                                              + lines[1].strip('"')}
+
+
+def test_the_about_sheet_in_albanian(exported, tmp_path, monkeypatch):
+    _, run = exported
+    monkeypatch.setenv("TIPSTATS_REPORTS", str(tmp_path))  # not the module's returns, which other tests read
+    done = CliRunner().invoke(app, ["export", "eurostat", "--language", "sq"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    folder = tmp_path / "public" / "2025" / "returns"
+    assert sorted(p.name for p in folder.iterdir()) == ["eurostat-crim_thb.csv", "eurostat-crim_thb.xlsx"]
+    workbook = openpyxl.load_workbook(folder / "eurostat-crim_thb.xlsx", read_only=True)
+    assert workbook.sheetnames == ["Rreth", "Të dhënat"]
+    about = [r for r in workbook["Rreth"].iter_rows(values_only=True) if r and r[0]]
+    assert ("mbledhja", "Eurostat: trafikimi i qenieve njerëzore (crim_thb)") in [tuple(r[:2]) for r in about]
+    # the collection's codes stay as its layout has them
+    data = pd.read_csv(folder / "eurostat-crim_thb.csv", dtype=str, keep_default_na=False, skiprows=2)
+    assert set(data["leg_stat"]) == {"VICT", "SUSP", "PROS", "CONV"}
+    assert run("export", "--language", "de").output.strip() == "error: --language must be one of en, sq, sr, not 'de'"

@@ -36,7 +36,7 @@ VICTIMS = "victims"
 
 @dataclass
 class Cuts:
-    """One unit's published cuts: grid name → suppress.Protected (`display` text, `counts` numbers)."""
+    """One unit's published cuts: grid name → suppress.Protected (the display and the counts)."""
     unit: str
     figure: str
     protected: dict[str, suppress.Protected]
@@ -46,10 +46,6 @@ class Cuts:
     def shown(self, grid: str, row: str = TOTAL, column: str = TOTAL) -> str:
         """The figure as published: its number, "<k" or "x"."""
         return self.protected[grid].display(self.k).at[row, column]
-
-    def value(self, grid: str, row: str = TOTAL, column: str = TOTAL) -> int:
-        """The figure's count, suppressed or not (for the restricted checks and the tests)."""
-        return suppress._value(self.protected[grid].grid, row, column)
 
     def status(self, grid: str, row: str = TOTAL, column: str = TOTAL) -> str:
         return self.protected[grid].status.at[row, column]

@@ -48,52 +48,68 @@ def unit_cuts(con: duckdb.DuckDBPyConnection, config: Config, year: int, crosswa
 
 def about(collection: str, year: int, crosswalk: Crosswalk, coverage: dict, as_of: dict, config: Config,
           all_cuts: dict) -> pd.DataFrame:
-    """What the file is: collection and layout followed, source, coverage, pack, data as of, disclosure
-    control, units, and what is not verified."""
+    """What the file is, in the language of `config`: collection and layout followed, source, coverage, pack,
+    data as of, units, disclosure control, and what is not verified. The layouts' own codes stay as they are."""
+    L = config.labels
     section = crosswalk.section(collection)
     active = pack.active()
     unverified = [key.removesuffix("_verified") for key, value in section.items()
                   if key.endswith("_verified") and value is False]
+    iccs_unverified = [f"{r.kind} {r.code} ({r.iccs})" for r in crosswalk.iccs.itertuples() if r.verified != "true"]
+    layout = section.get("layout") or f"{section['agency']}:{section['dataflow']}({section['version']}), SDMX-CSV 2.0"
+    none = L["returns.about.none"]
     items = [
-        ("collection", {"glotip": "UNODC Global Report on Trafficking in Persons (GLOTIP) / UN-CTS",
-                        "eurostat": "Eurostat trafficking in human beings (crim_thb)",
-                        "sdg": "SDG indicator 16.2.2 (global SDG database, SDMX)"}[collection]),
-        ("layout followed", section.get("layout", f"{section.get('agency')}:{section.get('dataflow')}"
-                                                  f"({section.get('version')}), SDMX-CSV 2.0")),
-        ("country", active.country),
+        ("collection", L[f"returns.collection.{collection}"]),
+        ("layout", layout),
+        ("country", config.country_name),
         ("year", str(year)),
-        ("source", crosswalk.section("glotip").get("source", "")),
-        ("coverage", "; ".join(f"{s}: {c['months_delivered']} of {c['months_in_year']} months delivered"
-                               for s, c in coverage.items())),
-        ("not reported", ", ".join(u for u, c in all_cuts.items() if c is None) or "none"),
+        ("source", crosswalk.source),
+        ("coverage", "; ".join(L.text("returns.about.coverage.source", agency=L[f"agency.{source}"],
+                                      delivered=c["months_delivered"], months=c["months_in_year"])
+                               for source, c in coverage.items())),
+        ("not_reported", ", ".join(u for u, c in all_cuts.items() if c is None) or none),
         ("pack", f"{active.name} {active.version}"),
-        ("data as of", f"{as_of['last_month']} (load {as_of['load_id']})"),
-        ("units", "; ".join(f"{u} = {f}" for u, f in crosswalk.units.items())
-         + f"; persons: group {cells.PERSON_GROUP}; victims: trafficking and related offences, as the public edition"),
-        ("disclosure control", f"victim counts from 1 to {config.k - 1} shown as <{config.k}, and further cells as x, "
-                               "as in the public edition and together with it; persons are published as counted"),
-        ("ICCS", "; ".join(dict.fromkeys(crosswalk.iccs["iccs_version"]))),
-        ("not verified", ", ".join(unverified) or "none"),
-        ("ICCS not verified", ", ".join(f"{r.kind} {r.code} ({r.iccs})" for r in crosswalk.iccs.itertuples()
-                                       if r.verified != "true") or "none"),
+        ("as_of", L.text("about.as_of.text", last_month=L.month(str(as_of["last_month"])), load=as_of["load_id"])),
+        ("units", L.text("returns.about.units.text",
+                         units="; ".join(f"{u} = {f}" for u, f in crosswalk.units.items()))),
+        ("disclosure", L.text("returns.about.disclosure.text", below=config.k - 1, k=config.k)),
+        ("iccs", "; ".join(dict.fromkeys(crosswalk.iccs["iccs_version"]))),
+        ("unverified", ", ".join(unverified) or none),
+        ("iccs_unverified", ", ".join(iccs_unverified) or none),
     ]
     if collection == "sdg":
-        items.append(("population", crosswalk.population_source(year) or
-                      f"the pack gives no population for {year}: counts only, no rates"))
-    return pd.DataFrame(items, columns=["item", "text"])
+        items.append(("population", crosswalk.population_source(year)
+                      or L.text("returns.about.population.none", year=year)))
+    return pd.DataFrame({L["returns.column.item"]: [L[f"returns.about.{key}"] for key, _ in items],
+                         L["returns.column.text"]: [text for _, text in items]})
+
+
+def preamble(info: pd.DataFrame, config: Config, collection: str, year: int) -> list[str]:
+    """The two lines above a CSV return's header (UNODC's own file has its header on row 3): the title, then
+    source, coverage, pack and data as of."""
+    L = config.labels
+    text = dict(zip(info.iloc[:, 0], info.iloc[:, 1]))
+    title = L.text("returns.about.title", collection=L[f"returns.collection.{collection}"],
+                   country=config.country_name, year=str(year))
+    keys = ("source", "coverage", "pack", "as_of")
+    return [title, " · ".join(f"{L[f'returns.about.{k}']}: {text[L[f'returns.about.{k}']]}" for k in keys)]
 
 
 def export(
     collections: Annotated[Optional[list[str]], typer.Argument(help="glotip, eurostat, sdg (default: all three).")] = None,
     year: Annotated[Optional[int], typer.Option(help="Calendar year (default: the latest complete year loaded).")] = None,
+    language: Annotated[Optional[str], typer.Option(help="Language of the About sheet and the title lines (one of the pack's; default: en). The collections' own codes and labels stay as their layouts have them.")] = None,
 ) -> None:
     """Write the international returns of a year: UNODC GLOTIP, Eurostat crim_thb, SDG 16.2.2 (SDMX)."""
     chosen = collections or list(COLLECTIONS)
     for name in chosen:
         if name not in COLLECTIONS:
             terminal.fail(f"unknown return {name!r}: choose from {', '.join(COLLECTIONS)}")
+    languages = pack.active().languages
+    if language is not None and language not in languages:
+        terminal.fail(f"--language must be one of {', '.join(languages)}, not {language!r}")
     try:
-        config = Config.load()
+        config = Config.load().in_language(language or "en")
     except ConfigError as e:
         terminal.fail(str(e))
     with terminal.warehouse() as con:
@@ -114,21 +130,22 @@ def export(
 
 
 def write(con: duckdb.DuckDBPyConnection, config: Config, year: int, chosen: list[str]) -> list[Path]:
+    """Every return of `chosen`; nothing is written when one of them is refused."""
     crosswalk = read()
     check_provisions(con, crosswalk)
     coverage = stats.coverage(con, year, f"{year:04d}-01", f"{year:04d}-12")
-    as_of = query(con, "report_as_of").iloc[0].to_dict()
     if "sdg" in chosen and not coverage["victims"]["months_delivered"]:
         raise ReturnsError(f"sdg {year}: victims were not reported that year (no victims delivery): "
                            "SDG 16.2.2 has nothing to send")
+    as_of = query(con, "report_as_of").iloc[0].to_dict()
     all_cuts = unit_cuts(con, config, year, crosswalk, coverage)
-    out, written = folder(config, year), []
+    out, written, L = folder(config, year), [], config.labels
     for name in chosen:
         info = about(name, year, crosswalk, coverage, as_of, config, all_cuts)
+        title, details = preamble(info, config, name, year)
         path = out / FILES[name]
-        if name == "sdg":
-            source = f"{crosswalk.section('glotip').get('source', '')}; pack {pack.active().name} " \
-                     f"{pack.active().version}; data as of {as_of['last_month']}"
+        if name == "sdg":  # SDMX-CSV has no room for lines above its header: the source rides on every row
+            source = f"{crosswalk.source}; {details}"
             written.append(sdg.write(all_cuts["victims"], year, crosswalk, source, path.with_suffix(".csv")))
             written.append(write_csv(info, out / f"{FILES[name]}-about.csv"))
             continue
@@ -137,9 +154,9 @@ def write(con: duckdb.DuckDBPyConnection, config: Config, year: int, chosen: lis
             frame = glotip.table(all_cuts, year, crosswalk, names)
         else:
             frame = eurostat.table(all_cuts, year, crosswalk)
-        written.append(write_csv(frame, path.with_suffix(".csv")))
-        written.append(write_xlsx([Sheet("About", info, f"{info.at[0, 'text']}, {year}"),
-                                   Sheet("Data", frame, f"{info.at[0, 'text']}, {year}")], path.with_suffix(".xlsx")))
+        written.append(write_csv(frame, path.with_suffix(".csv"), preamble=[title, details]))
+        written.append(write_xlsx([Sheet(L["returns.sheet.about"], info, title),
+                                   Sheet(L["returns.sheet.data"], frame, title)], path.with_suffix(".xlsx")))
     return written
 
 

@@ -35,6 +35,10 @@ class Crosswalk:
     def units(self) -> dict[str, str]:
         return self.section("units")
 
+    @property
+    def source(self) -> str:
+        return self.section("returns").get("source", "")
+
     def form_category(self) -> dict[str, str]:
         """Form of exploitation → ICCS sub-code (forms without one, `unknown` among them, are in no category)."""
         forms = self.iccs[self.iccs["kind"] == "exploitation_form"]

@@ -51,5 +51,5 @@ def table(all_cuts: dict[str, Cuts | None], year: int, crosswalk: Crosswalk, cou
     frame.insert(3, "Subregion", g["subregion"])
     frame["Year"] = year
     frame["Unit of measurement"] = "Counts"
-    frame["Source"] = g["source"]
+    frame["Source"] = crosswalk.source
     return frame[COLUMNS]
