@@ -49,6 +49,12 @@ Previous edition. `previous` holds last edition's display tables. Its hidden val
   Partners are chosen among the figures hidden then first, so an unchanged table keeps its pattern.
   Not covered: a cell hidden then whose value has since changed (its old value is not in `previous`).
 
+Another publication. `sums` ties a figure of one grid to the figures of others it adds up (the public
+  edition's victims by form and the international returns' cells by form, sex and age): one more equation
+  and one more line, as an aggregate. `hidden` lists the figures that publication hid: they start hidden
+  and are never published again. A figure that what is published for certain gives away whatever else is
+  hidden (determined by the previous edition's numbers through the equations) is never chosen to hide.
+
 What `recoverable` checks: exact values following by linear algebra from the published figures, shared
 margins, aggregates and the previous edition. `narrowed` adds the bounds (e.g. two hidden cells of a row
 that must sum to 2 are each 1, since "<5" cells are at least 1; a "<5" beside an "x" in a row that sums
