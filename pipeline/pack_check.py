@@ -555,6 +555,43 @@ STATUTES = (",".join(STATUTE_COLUMNS) + "\nPENAL,100,1,,trafficking,Trafficking 
 ICCS = (",".join(ICCS_COLUMNS) + "\nstatute,PENAL.100.1,0204,ICCS 1.0 (2015),cite where the ICCS code was read,"
         "false\nexploitation_form,sexual,02041,ICCS 1.0 (2015),cite where the ICCS code was read,false\n")
 POPULATION = ",".join(POPULATION_COLUMNS) + "\n"
+# the international returns (`tipstats export`, docs/returns.md): each code as the collection spells it
+RETURNS = '''\
+[returns]
+source = "who the figures come from"
+
+[units]
+formal_contact = "investigated_persons"
+prosecuted = "prosecuted_persons"
+convicted = "convicted_persons"
+victims = "victims_identified"
+
+[glotip]
+layout = "which description of UNODC's layout was followed"
+iso3_code = "ZZZ"
+iso3_code_verified = false
+country = "The country"
+region = "region as UNODC names it"
+subregion = "subregion as UNODC names it"
+regions_verified = false
+
+[eurostat]
+layout = "which description of Eurostat's crim_thb was followed"
+geo = "ZZ"
+geo_verified = false
+codes_verified = false
+
+[sdg]
+agency = "IAEG-SDGs"
+dataflow = "DF_SDG_GLH"
+version = "1.12"
+version_verified = false
+ref_area = "999"
+ref_area_verified = false
+age_child = "Y0T17"
+age_adult = "Y_GE18"
+age_verified = false
+'''
 README = '''\
 # Pack `{name}`
 
@@ -573,6 +610,7 @@ def write_skeleton(name: str, folder: Path) -> None:
     (folder / "statutes.csv").write_text(STATUTES, encoding="utf-8")
     (folder / "iccs.csv").write_text(ICCS, encoding="utf-8")
     (folder / "population.csv").write_text(POPULATION, encoding="utf-8")
+    (folder / "returns.toml").write_text(RETURNS, encoding="utf-8")
     shutil.copyfile(pack.PACKS_DIR / pack.DEFAULT / "checks.csv", folder / "checks.csv")
     (folder / "labels" / "en.csv").write_text("key,text,status\ncountry,The country,draft\n", encoding="utf-8")
     (folder / "README.md").write_text(README.format(name=name), encoding="utf-8")

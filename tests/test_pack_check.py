@@ -1,6 +1,7 @@
 """`tipstats pack check` and `tipstats pack new` (docs/packs.md, "Checking a pack")."""
 import csv
 import shutil
+import tomllib
 
 import pytest
 
@@ -190,6 +191,9 @@ def test_a_new_pack_passes_the_check(cli, tmp_path):
         [f"codes/{p.name}" for p in (KOSOVO / "codes").glob("*.csv")]
         + ["checks.csv", "iccs.csv", "labels/en.csv", "population.csv", "statutes.csv"])
     assert (tmp_path / "demo" / "checks.csv").read_bytes() == (KOSOVO / "checks.csv").read_bytes()
+    # the returns' settings: every section and key the shipped packs have
+    keys = lambda path: {s: sorted(v) for s, v in tomllib.loads(path.read_text(encoding="utf-8")).items()}
+    assert keys(tmp_path / "demo" / "returns.toml") == keys(KOSOVO / "returns.toml")
     assert pack.load(tmp_path / "demo").name == "demo"
     check = cli("pack", "check", tmp_path / "demo")
     assert (check.exit_code, check.stdout) == (0, "pack demo: no findings (1 statute, 17 code lists, 1 language)\n")
