@@ -1,8 +1,9 @@
 """Rebuild the statistics: reference tables from the data pack, then the model files of warehouse/.
 
-Models are one SQL file each, in layers staging (stg_*) → core (int_*) → marts (mart_*). A model names the
-models it reads, so they run in dependency order, found from the names each file's SQL (not its comments)
-mentions.
+Models are one SQL file each, in layers staging (stg_*) → core (int_*) → marts (mart_*). They run in
+dependency order: each file is parsed with sqlglot (DuckDB dialect), and a model depends on the models its
+statement reads as tables (not the names of its own CTEs, nor names in its comments or strings). A file
+sqlglot cannot parse stops the build.
 
 A refresh rebuilds only what it touched when it can, that is when the statistics were last built from the
 same inputs: models, macros, data pack, and the first month each source delivered. A model whose file says
@@ -15,20 +16,23 @@ refresh's records (stored or forgotten), then the cases, persons and victims of 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import sqlglot
+from sqlglot import exp
 
 from contracts import SOURCES, codes, pack
 from pipeline.settings import SQL_DIR, Limits
 
 LAYERS = ("staging", "core", "marts")
-MODEL_NAME = re.compile(r"\b((?:stg|int|mart)_[a-z0-9_]+)\b")
-CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+) as\b", re.MULTILINE)
+CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+) as\b", re.MULTILINE)  # its select follows
 INCREMENTAL_BY = re.compile(r"^-- incremental by: ([a-z_]+)$", re.MULTILINE)
 WORD = re.compile(r"\b[a-z][a-z0-9_]*\b")
 COMMENT = re.compile(r"--[^\n]*")
@@ -46,12 +50,49 @@ def model_files() -> dict[str, Path]:
     return {p.stem: p for layer in LAYERS for p in sorted((SQL_DIR / layer).glob("*.sql"))}
 
 
+@dataclass(frozen=True)
+class Model:
+    name: str  # the name its statement creates
+    kind: str  # table or view
+    reads: frozenset[str]  # the tables (and views) it reads, its own CTEs aside
+
+
+class ModelParseError(ValueError):
+    """A model file that is not one `create or replace table|view … as …` statement sqlglot can parse."""
+
+
+def parse_model(path: Path, text: str | None = None) -> Model:
+    """The model of a file (`text` = its SQL, read from it if not given), as sqlglot parses it."""
+    file = path.relative_to(SQL_DIR) if path.is_relative_to(SQL_DIR) else path
+    return _parse_model(path.read_text() if text is None else text, str(file))
+
+
+@functools.lru_cache(maxsize=256)  # a refresh parses every model; tests refresh many times
+def _parse_model(text: str, file: str) -> Model:
+    try:
+        statements = [s for s in sqlglot.parse(text, read="duckdb") if s is not None]
+    except sqlglot.errors.SqlglotError as e:  # its message underlines the place with terminal escapes
+        first = (getattr(e, "errors", None) or [{}])[0]
+        where = f" (line {first['line']}, column {first['col']})" if first.get("line") else ""
+        raise ModelParseError(f"model {file}: sqlglot cannot parse it: {first.get('description') or e}{where}") from e
+    if len(statements) != 1 or not isinstance(statements[0], exp.Create) \
+            or statements[0].kind not in ("TABLE", "VIEW") or statements[0].find(exp.Command):
+        raise ModelParseError(f"model {file}: sqlglot does not read it as one create table or view statement")
+    create = statements[0]
+    target = create.this.find(exp.Table)
+    ctes = {cte.alias_or_name.lower() for cte in create.find_all(exp.CTE)}
+    reads = {t.name.lower() for t in create.find_all(exp.Table) if t is not target} - ctes
+    return Model(target.name.lower(), create.kind.lower(), frozenset(reads))
+
+
+def model_graph(files: dict[str, Path]) -> dict[str, list[str]]:
+    """Each model's file name → the other models it reads."""
+    return {name: sorted((parse_model(path).reads & files.keys()) - {name}) for name, path in sorted(files.items())}
+
+
 def build_order(files: dict[str, Path]) -> list[str]:
-    graph = {}
-    for name, path in files.items():
-        mentioned = set(MODEL_NAME.findall(COMMENT.sub("", path.read_text()))) & files.keys()
-        graph[name] = sorted(mentioned - {name})
-    return list(TopologicalSorter(dict(sorted(graph.items()))).static_order())
+    """The models in an order where each comes after the models it reads."""
+    return list(TopologicalSorter(model_graph(files)).static_order())
 
 
 def statute_table() -> pd.DataFrame:
@@ -183,7 +224,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[
             if incremental and by:
                 room = _rebuild_touched(con, name, sql[name], by.group(1), room)
             else:
-                _drop_if_kind_changed(con, sql[name])
+                _drop_if_kind_changed(con, parse_model(files[name], sql[name]))
                 con.execute(sql[name])
             if incremental and name == staged[-1]:
                 con.execute(touched_ids)  # the rows now current
@@ -234,9 +275,9 @@ def _rebuild_touched(con: duckdb.DuckDBPyConnection, name: str, sql: str, column
     return room
 
 
-def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _drop_if_kind_changed(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     """A model that became a view (or a table) replaces the object an older warehouse holds under its name."""
-    kind, name = CREATES.search(sql).groups()
+    kind, name = model.kind, model.name
     row = con.execute("select table_type from information_schema.tables where table_schema = 'main' "
                       "and table_name = ?", [name]).fetchone()
     if row is not None and (row[0] == "VIEW") != (kind == "view"):

@@ -11,18 +11,18 @@ from typing import Annotated, Optional
 import duckdb
 import pandas as pd
 import typer
-from rich.table import Table
 
 from contracts import pack
 
-from pipeline import audit, backlog, load, lock, pack_check, recover, sentences, stats, terminal
-from pipeline.publication import publish  # the report's editions (`report` is refresh's load report below)
+from pipeline import audit, backlog, load, lock, pack_check, sentences, stats, terminal
+from pipeline import refresh as refreshing  # `refresh` is the command below
+from pipeline.publication import publish  # the report's editions
 from pipeline.publication.periods import MONTH, Period, ReportError, default_periods
 from pipeline.returns import command as returns
 from pipeline.config import Config, ConfigError
 from pipeline.settings import Settings, SettingsError
 from pipeline.staging import Staging
-from pipeline.validate import MONTH_PATTERN, FileResult, month_of, shown, validate_file, validate_month
+from pipeline.validate import MONTH_PATTERN, FileResult, month_of, validate_file, validate_month
 
 
 class Commands(typer.core.TyperGroup):
@@ -41,7 +41,7 @@ class Commands(typer.core.TyperGroup):
             fail(str(e))
         except Exception as e:
             settings = Settings.from_env()
-            if isinstance(e, duckdb.IOException) and lock.is_duckdb_lock_error(e):  # met outside load.connect
+            if isinstance(e, duckdb.IOException) and lock.is_duckdb_lock_error(e):  # met outside warehouse.connect
                 busy = lock.from_duckdb(settings.warehouse, e)
                 fail(str(busy), busy.exit_code)
             ran_out = terminal.exhausted(e, settings)
@@ -88,79 +88,9 @@ EXIT_OK, EXIT_REJECTED, EXIT_REFUSED = 0, 1, 2
 def refresh(
     months: Annotated[Optional[list[Path]], typer.Argument(help="Month folders to load (default: every month in raw/ not yet loaded, oldest first).")] = None,
     reload: Annotated[Optional[str], typer.Option("--reload", metavar="YYYY-MM", help="Replace a loaded month whose files changed.")] = None,
-    ctx: typer.Context = None,
 ) -> None:
     """Load new monthly deliveries: validate, quarantine what fails, store the rest with history."""
-    settings = Settings.from_env()
-    try:
-        # one refresh at a time, for the whole command (quality files and reports included); exit 3 if busy
-        ctx.with_resource(lock.refresh_lock(settings.warehouse))
-        command = " ".join(["refresh", *map(str, months or []), *(["--reload", reload] if reload else [])])
-        recovered = recover.write_quality_files(settings, [])  # missing, or left unwritten by an interrupted refresh
-        report = load.refresh(settings, months or None, reload, command=command)
-    except load.RefreshError as e:
-        fail(str(e), e.exit_code)
-    except Exception as e:
-        ran_out = terminal.exhausted(e, settings)
-        if ran_out is None:
-            raise
-        fail(f"{ran_out[0]}: {ran_out[1]} and run the refresh again; nothing was loaded")
-    if recovered:
-        out.print(f"Wrote {len(recovered)} quality file(s) that were missing or left unwritten by an interrupted refresh.")
-    if report.load_id is None:
-        out.print(f"Nothing new to load ({len(report.skipped)} month(s) already loaded and unchanged).")
-        publish.after_refresh(loaded=False)  # only editions an interrupted run left incomplete
-        return
-    try:
-        written = recover.write_quality_files(settings, [m.month.month for m in report.months])
-        print_refresh_summary(report, settings, written)
-        publish.after_refresh()  # the latest complete year's and the latest month's reports
-    except Exception as e:  # the load is committed: say so, and how to write what is missing
-        ran_out = terminal.exhausted(e, settings)
-        if ran_out is None:
-            raise
-        fail(f"load {report.load_id} is in the warehouse, but its quality files and reports were not all written: "
-             f"{ran_out[0]}: {ran_out[1]}, then run `tipstats refresh` to write the missing quality files and "
-             "`tipstats report` to write the reports")
-
-
-def print_refresh_summary(report: load.RefreshReport, settings: Settings, quality_files: list[Path]) -> None:
-    months = [m.month.month for m in report.months]
-    out.print(f"Load {report.load_id}: {len(months)} month(s) {months[0]} … {months[-1]} into {settings.warehouse}"
-              f" (key fingerprint {report.fingerprint}).")
-    table = Table("source", "files", "rows read", "new", "replacing", "unchanged", "stored not current",
-                  "quarantined", title="Rows by source")
-    totals: dict[str, list[int]] = {}
-    for month in report.months:
-        for f in month.files:
-            t = totals.setdefault(f.result.source, [0] * 7)
-            c = f.counts
-            for i, v in enumerate([1, f.result.rows_read, c["new"], c["replacing"], c["unchanged"],
-                                   c["stored_not_current"], f.result.rows_rejected]):
-                t[i] += v
-    for source, t in totals.items():
-        table.add_row(source, *[str(v) for v in t])
-    out.print(table)
-    notes = []
-    for month in report.months:
-        for source, status in month.statuses.items():
-            if status != "delivered":
-                notes.append(f"{month.month.month} {source}: {status.replace('_', ' ')}")
-        for f in month.files:
-            r = f.result
-            if r.file_error:
-                notes.append(f"{r.month} {shown(r.path.name)} refused: {r.file_error}")
-            if r.dropped_columns:
-                notes.append(f"{r.month} {shown(r.path.name)}: identifying column(s) dropped unread: {', '.join(r.dropped_columns)}")
-        for name in month.month.ignored:
-            notes.append(f"{month.month.month} {name}: not a delivery file, ignored")
-        for label, read, mapped in month.imported:  # an agency's own file converted by `tipstats import`
-            notes.append(f"{label}: {read} rows, {mapped} mapped, {read - mapped} not mapped (quarantined, reasons "
-                         "in the quality file)")
-    for note in notes:
-        out.print(f"  - {terminal.printable(note)}")
-    if quality_files:
-        out.print(f"Quality files for the agencies: {len(quality_files)} under {settings.reports / 'restricted' / 'quality'}")
+    refreshing.run(Settings.from_env(), months or None, reload)  # the whole refresh: pipeline/refresh.py
 
 
 # ----------------------------------------------------------------------------------------------- validate

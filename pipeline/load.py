@@ -14,10 +14,11 @@ import duckdb
 import pandas as pd
 
 from contracts import SOURCES, pack
-from pipeline import build, faults, lock, mapping, pseudonym
-from pipeline.settings import SQL_DIR, Limits, Settings
+from pipeline import build, faults, mapping, pseudonym, warehouse
+from pipeline.settings import SQL_DIR, Settings
 from pipeline.staging import Staging, arrow
 from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_months
+from pipeline.warehouse import RefreshError  # raised by the warehouse's connection too
 
 OUTCOMES = ("new", "replacing", "unchanged", "stored_not_current")
 # the load-log identity: every row read is one of these (rows_mapped: an imported agency file's rows that
@@ -28,16 +29,10 @@ LOAD_LOG_COLUMNS = ("load_id, month, source, file, sha256, format, encoding, del
                     "rows_replacing, rows_unchanged, rows_stored_not_current, rows_quarantined, dropped_columns, "
                     "missing_columns, extra_columns, file_error")
 # meta row naming the months whose quality files are still to be written: set in the load's transaction,
-# cleared once they are written (pipeline/recover.py), so a refresh killed in between leaves a mark
+# cleared once they are written (pipeline/refresh.py), so a refresh killed in between leaves a mark
 QUALITY_PENDING = "quality_pending"
 ROW_HASH = "md5 of the content as stored, store.sql"  # meta row_hash: how the stored hashes were computed
 PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}
-
-
-class RefreshError(Exception):
-    """A refresh that cannot go ahead; the message says why and what to do. Nothing was written."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -63,58 +58,7 @@ class RefreshReport:
     fingerprint: str
 
 
-# ------------------------------------------------------------------------------------------- connection
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """The warehouse; lock.Busy (exit 3) while another process refreshes it or holds it open for writing."""
-    if read_only:
-        lock.check_not_busy(path)
-        if not path.exists():
-            raise RefreshError(f"no warehouse at {path}: run `tipstats refresh` first")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as e:
-        if lock.is_duckdb_lock_error(e):
-            raise lock.from_duckdb(path, e) from None
-        raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
-    except duckdb.Error as e:  # not a DuckDB file, a newer version, a damaged file
-        raise RefreshError(f"cannot open the warehouse {path}: {str(e).splitlines()[0]}") from None
-    try:
-        con.execute(f"set memory_limit = '{Limits.from_env().memory_mb}MB'")
-        if not read_only:
-            con.execute((SQL_DIR / "schema.sql").read_text())
-            rename_fine_column(con)
-        check_pack(con, path)
-    except BaseException:  # closed here: an open connection would keep the database (and its settings) alive
-        con.close()
-        raise
-    return con
-
-
-def rename_fine_column(con: duckdb.DuckDBPyConnection) -> None:
-    """A warehouse written before packs holds the fine as judgments.fine_eur: the column is now `fine` (done
-    here because DuckDB cannot rename a column only when it exists)."""
-    old = con.execute("select count(*) from information_schema.columns where table_catalog = current_database() "
-                      "and table_schema = 'main' "
-                      "and table_name = 'judgments' and column_name = 'fine_eur'").fetchone()[0]
-    if old:
-        con.execute("alter table judgments rename column fine_eur to fine")
-
-
-def check_pack(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Refuse a warehouse loaded with another country pack (meta pack_name; the first load records it)."""
-    try:
-        row = con.execute("select value from meta where name = 'pack_name'").fetchone()
-    except duckdb.CatalogException:  # a read-only warehouse from before any load: nothing recorded yet
-        return
-    used = pack.active()
-    if row is not None and row[0] != used.name:
-        raise RefreshError(
-            f"the warehouse {path} holds data loaded with the pack {row[0]}, not {used.name}: choose the pack "
-            f"{row[0]} (--pack, TIPSTATS_PACK or tipstats.toml) or another warehouse (TIPSTATS_WAREHOUSE)")
-
-
+# ------------------------------------------------------------------------------------------ the load's pack
 def record_pack(con: duckdb.DuckDBPyConnection) -> None:
     """Record the pack of this load: its name binds the warehouse, its content hash says which version of
     it the data were last loaded with (a changed pack rebuilds the statistics whole: build.rebuild)."""
@@ -193,18 +137,13 @@ def plan(con, folders: list[Path], reload: str | None) -> tuple[list[tuple[Path,
 # ------------------------------------------------------------------------------------------------ refresh
 def refresh(settings: Settings, folders: list[Path] | None = None, reload: str | None = None,
             command: str = "refresh") -> RefreshReport:
-    """One refresh, holding the refresh lock throughout (lock.Busy if another one runs)."""
-    with lock.refresh_lock(settings.warehouse):
-        faults.checkpoint("after_lock")
-        return _refresh(settings, folders, reload, command)
-
-
-def _refresh(settings: Settings, folders: list[Path] | None, reload: str | None, command: str) -> RefreshReport:
+    """The load of a refresh, in one transaction (_write). Its caller holds the refresh lock: `tipstats refresh`
+    runs it through pipeline/refresh.py, which owns the refresh from start to end."""
     key = pseudonym.load_key(settings.key_file)
     fp = pseudonym.fingerprint(key)
     if reload and not MONTH_PATTERN.match(reload):
         raise RefreshError(f"--reload takes a month as YYYY-MM, not {reload!r}")
-    con = connect(settings.warehouse)
+    con = warehouse.connect(settings.warehouse)
     try:
         check_key(con, fp)
         if folders is None:

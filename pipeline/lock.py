@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 EXIT_BUSY = 3
-_held: set[str] = set()  # lock files this process holds (a refresh opens the warehouse more than once)
+_held: set[str] = set()  # lock files this process holds (re-entrant: a caller inside a refresh may take it again)
 
 
 class Busy(Exception):

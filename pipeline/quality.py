@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from contracts import SOURCES
-from pipeline import load
+from pipeline import warehouse
 from pipeline.export import write_csv
 from pipeline.settings import SQL_DIR, Settings
 
@@ -22,7 +22,7 @@ def quality_dir(settings: Settings, month: str) -> Path:
 def write_quality_files(settings: Settings, months: list[str]) -> list[Path]:
     """One CSV per agency that delivered in the month, listing its quarantined rows (none = all accepted)."""
     written = []
-    con = load.connect(settings.warehouse, read_only=True)
+    con = warehouse.connect(settings.warehouse, read_only=True)
     try:
         for month in months:
             rows = con.execute((SQL_DIR / "load" / "quality_rows.sql").read_text(), [month]).df()

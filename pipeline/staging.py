@@ -36,7 +36,7 @@ def scratch() -> duckdb.DuckDBPyConnection:
     global _scratch
     if _scratch is None:
         _scratch = duckdb.connect()
-        _scratch.execute(f"set memory_limit = '{Limits.from_env().memory_mb}MB'")
+        _scratch.execute("set memory_limit = ?", [f"{Limits.from_env().memory_mb}MB"])
         spill = tempfile.mkdtemp(prefix="tipstats-")
         atexit.register(shutil.rmtree, spill, True)
         _scratch.execute("set temp_directory = ?", [spill])

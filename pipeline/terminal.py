@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline import load
+from pipeline import warehouse as warehouses
 from pipeline.settings import MEMORY_MB, Limits, Settings, SettingsError
 
 # markup off: paths and agency values are printed as they are, never read as rich markup
@@ -110,8 +110,8 @@ def log_error(e: BaseException, settings: Settings, command: str) -> Path | None
 def warehouse(holding: str = "statistics") -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse, read-only; exit 2 with one line when it, or the tables a command reads, are missing."""
     try:
-        con = load.connect(Settings.from_env().warehouse, read_only=True)
-    except load.RefreshError as e:
+        con = warehouses.connect(Settings.from_env().warehouse, read_only=True)
+    except warehouses.RefreshError as e:
         fail(str(e))
     with con:
         try:

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import isolate
 from pipeline import load, stats
+from pipeline import warehouse as warehouses  # `warehouse` is the fixture below
 from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,7 +75,7 @@ def warehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def con(warehouse):
-    connection = load.connect(warehouse, read_only=True)
+    connection = warehouses.connect(warehouse, read_only=True)
     yield connection
     connection.close()
 

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import DEFAULTS, JUD, PROS, csv_text, isolate, querier, write_file
 from contracts import pack
-from pipeline import build, load
+from pipeline import build, load, warehouse
 from pipeline.settings import SQL_DIR, Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -300,7 +300,7 @@ def test_a_warehouse_from_before_packs_gets_its_fine_column_renamed(tmp_path):
                 "values ('k', '2022-12', 1, 'sha', 1, 0, false, 1500)")
     con.close()
     for _ in range(2):  # the second connection finds the column renamed already
-        con = load.connect(path)
+        con = warehouse.connect(path)
         try:
             columns = [r[0] for r in con.execute("select column_name from information_schema.columns "
                                                  "where table_name = 'judgments' and column_name like '%fine%' "

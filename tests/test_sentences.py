@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from conftest import JUD, csv_text, isolate, querier, write_file
 from pipeline import load
+from pipeline import warehouse as warehouses  # `warehouse` is the fixture below
 from pipeline.sentences import register
 from pipeline.settings import Settings
 
@@ -353,7 +354,7 @@ def test_charged_version_and_the_range_over_all_convicted_persons(env, refresh, 
     from pipeline.config import Config, Labels
 
     period = periods.Period.of_year(2024)
-    con = load.connect(env.warehouse, read_only=True)
+    con = warehouses.connect(env.warehouse, read_only=True)
     try:
         text = tip.tip_summary(figures.gather(con, period), period, Labels.of("en"), Config())
     finally:
