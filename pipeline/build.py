@@ -34,8 +34,6 @@ from pipeline.settings import SQL_DIR, Limits
 LAYERS = ("staging", "core", "marts")
 CREATES = re.compile(r"^create or replace (table|view) ([a-z0-9_]+) as\b", re.MULTILINE)  # its select follows
 INCREMENTAL_BY = re.compile(r"^-- incremental by: ([a-z_]+)$", re.MULTILINE)
-WORD = re.compile(r"\b[a-z][a-z0-9_]*\b")
-COMMENT = re.compile(r"--[^\n]*")
 TOUCHED = "touched_ids"  # (kind, id): the records, cases, persons and victims a refresh touched
 # DuckDB pins, until the commit, about this many bytes per row of a table whose rows were deleted here and
 # there (version information for every vector of 2,048 rows; measured at 10M rows: three tables of 13M rows
@@ -55,6 +53,7 @@ class Model:
     name: str  # the name its statement creates
     kind: str  # table or view
     reads: frozenset[str]  # the tables (and views) it reads, its own CTEs aside
+    reads_rowid: bool = False  # it picks rows by row id (an incremental rebuild must pass rowid through)
 
 
 class ModelParseError(ValueError):
@@ -82,7 +81,8 @@ def _parse_model(text: str, file: str) -> Model:
     target = create.this.find(exp.Table)
     ctes = {cte.alias_or_name.lower() for cte in create.find_all(exp.CTE)}
     reads = {t.name.lower() for t in create.find_all(exp.Table) if t is not target} - ctes
-    return Model(target.name.lower(), create.kind.lower(), frozenset(reads))
+    rowid = any(column.name.lower() == "rowid" for column in create.find_all(exp.Column))
+    return Model(target.name.lower(), create.kind.lower(), frozenset(reads), rowid)
 
 
 def model_graph(files: dict[str, Path]) -> dict[str, list[str]]:
@@ -222,7 +222,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[
                 con.execute(touched_ids)  # the rows about to be replaced
             by = INCREMENTAL_BY.search(sql[name])
             if incremental and by:
-                room = _rebuild_touched(con, name, sql[name], by.group(1), room)
+                room = _rebuild_touched(con, parse_model(files[name], sql[name]), sql[name], by.group(1), room)
             else:
                 _drop_if_kind_changed(con, parse_model(files[name], sql[name]))
                 con.execute(sql[name])
@@ -245,8 +245,8 @@ def _built_from(con: duckdb.DuckDBPyConnection, fingerprint: str, files: dict[st
     return row == (fingerprint,) and files.keys() <= built and TOUCHED in built
 
 
-def _rebuild_touched(con: duckdb.DuckDBPyConnection, name: str, sql: str, column: str, room: int) -> int:
-    """Recompute model `name` for the touched values of `column`, reading only those rows of the tables it
+def _rebuild_touched(con: duckdb.DuckDBPyConnection, model: Model, sql: str, column: str, room: int) -> int:
+    """Recompute `model` for the touched values of `column`, reading only those rows of the tables it
     reads that have the column (temporary views shadow them), and put them in place of its touched rows: in
     place while the memory the deletes pin fits in `room` (returned, less what they took), else by writing the
     table anew."""
@@ -254,10 +254,10 @@ def _rebuild_touched(con: duckdb.DuckDBPyConnection, name: str, sql: str, column
     has_column = {r[0] for r in con.execute(
         "select table_name from information_schema.columns where table_schema = 'main' and table_catalog = ? "
         "and column_name = ?", [database, column]).fetchall()}
-    words = set(WORD.findall(COMMENT.sub("", sql)))
-    inputs = sorted((words & has_column) - {name})
+    name = model.name
+    inputs = sorted((model.reads & has_column) - {name})
     in_scope = f"{column} in (select id from {TOUCHED} where kind = '{column}')"
-    rowid = ", rowid as rowid" if "rowid" in words else ""  # a model that picks rows by row id reads them here
+    rowid = ", rowid as rowid" if model.reads_rowid else ""  # a model that picks rows by row id reads them here
     for table in inputs:
         con.execute(f"create or replace temp view {table} as select *{rowid} from {database}.main.{table} "
                     f"where {in_scope}")

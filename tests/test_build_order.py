@@ -107,3 +107,12 @@ def test_a_repository_file_is_named_from_the_warehouse_folder():
     with pytest.raises(build.ModelParseError) as raised:
         build.parse_model(path, "create or replace table mart_counts as select (1")
     assert str(raised.value).startswith("model marts/mart_counts.sql: sqlglot cannot parse it: ")
+
+
+def test_the_models_that_read_row_ids_are_the_ones_the_incremental_rebuild_passes_them_to():
+    """rowid is passed through the views that shadow a model's inputs exactly where the model reads it."""
+    files = build.model_files()
+    assert sorted(name for name, path in files.items() if build.parse_model(path).reads_rowid) == [
+        name for name in sorted(files) if re.search(r"\browid\b", OLD_COMMENT.sub("", files[name].read_text()))]
+    assert sorted(name for name, path in files.items() if build.parse_model(path).reads_rowid) == [
+        "stg_investigations", "stg_judgments", "stg_prosecutions", "stg_victims"]

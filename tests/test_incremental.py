@@ -121,9 +121,9 @@ def test_a_failed_incremental_rebuild_leaves_the_statistics_as_they_were(env, re
     env.deliver("2024-02", investigations=[{**INV, "region": "PZ"}])
     whole = build._rebuild_touched
 
-    def fail_at_persons(con, name, sql, column, room):
-        room = whole(con, name, sql, column, room)
-        if name == "int_investigated_persons":
+    def fail_at_persons(con, model, sql, column, room):
+        room = whole(con, model, sql, column, room)
+        if model.name == "int_investigated_persons":
             raise duckdb.IOException("disk full")
         return room
 
