@@ -218,7 +218,7 @@ def test_victim_cells_keep_the_public_editions_suppression(sample_settings):
                                            "victims_by_region", "victims_by_group"]
     assert suppress.recoverable(grids, result, sums=sums) == []
     hidden = [(name, r, c) for name, p in cuts.protected.items() for (_, r, c, _) in p.cells()]
-    assert len(hidden) == 99  # of the 212 figures of the return's victim cuts
+    assert len(hidden) == 99  # of the 327 figures of the return's victim cuts
 
 
 def test_a_year_without_deliveries_is_refused(exported):
