@@ -15,6 +15,7 @@ counted another set beside them would publish the related-offence victims by dif
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import duckdb
 import pandas as pd
@@ -37,18 +38,34 @@ VICTIMS = "victims"
 @dataclass
 class Cuts:
     """One unit's published cuts: grid name → suppress.Protected (the display and the counts)."""
-    unit: str
-    figure: str
     protected: dict[str, suppress.Protected]
     k: int
     together: tuple[list[suppress.Grid], tuple] = ((), ())  # every grid protected at once, and their sums
 
+    @cached_property
+    def displays(self) -> dict[str, pd.DataFrame]:
+        return {name: p.display(self.k) for name, p in self.protected.items()}
+
     def shown(self, grid: str, row: str = TOTAL, column: str = TOTAL) -> str:
         """The figure as published: its number, "<k" or "x"."""
-        return self.protected[grid].display(self.k).at[row, column]
+        return self.displays[grid].at[row, column]
 
     def status(self, grid: str, row: str = TOTAL, column: str = TOTAL) -> str:
         return self.protected[grid].status.at[row, column]
+
+    @property
+    def categories(self) -> list[str]:
+        """The ICCS categories of the forms of exploitation the pack maps."""
+        return list(self.protected["cat_sa"].grid.counts.index)
+
+
+def by_form(category: str | None, sex: str, age: str) -> tuple[str, str, str]:
+    """(grid, row, column) of the figure of one ICCS category (None: all forms) × sex × age (TOTAL for all)."""
+    if category is None:
+        return "sa", sex, age
+    if sex == TOTAL:
+        return ("cat_a", category, age) if age != TOTAL else ("cat_sa", category, TOTAL)
+    return ("cat_s", category, sex) if age == TOTAL else ("cat_sa", category, sex_age(sex, age))
 
 
 def sex_age(sex: str, age: str) -> str:
@@ -134,7 +151,7 @@ def cut(con: duckdb.DuckDBPyConnection, config: Config, year: int, unit: str, cr
     figure = crosswalk.units[unit]
     if unit != VICTIMS:
         own, sums = grids(con, year, figure, PERSON_GROUP, crosswalk, protect=False)
-        return Cuts(unit, figure, suppress.protect(own, config.k, sums=tuple(sums)), config.k, (own, tuple(sums)))
+        return Cuts(suppress.protect(own, config.k, sums=tuple(sums)), config.k, (own, tuple(sums)))
     own, sums = grids(con, year, figure, VICTIM_GROUP, crosswalk, protect=True)
     period = Period.of_year(year)
     facts = gather(con, period)
@@ -149,4 +166,4 @@ def cut(con: duckdb.DuckDBPyConnection, config: Config, year: int, unit: str, cr
         sums += public_links(year, list(codes.code_list("sex")), list(codes.code_list("exploitation_form")))
     # the public grids are labelled with text (years as "2025"), as Protected.cells() gives them
     status = suppress.protect(public + own, config.k, previous, sums=tuple(sums), hidden=tuple(hidden))
-    return Cuts(unit, figure, {g.name: status[g.name] for g in own}, config.k, (public + own, tuple(sums)))
+    return Cuts({g.name: status[g.name] for g in own}, config.k, (public + own, tuple(sums)))

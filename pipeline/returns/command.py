@@ -31,8 +31,7 @@ def folder(config: Config, year: int) -> Path:
 
 def check_provisions(con: duckdb.DuckDBPyConnection, crosswalk: Crosswalk) -> None:
     """Refuse while a charged provision has no ICCS code: its persons would be counted under no offence."""
-    charged = [statute for (statute,) in con.execute(
-        (stats.SQL_DIR / "queries" / "returns_provisions.sql").read_text()).fetchall()]
+    charged = [statute for (statute,) in stats.query(con, "returns_provisions", [])]
     missing = crosswalk.unmapped(charged)
     if missing:
         raise ReturnsError(f"{len(missing)} charged provision{'s' if len(missing) > 1 else ''} ha"

@@ -12,7 +12,6 @@ import pandas as pd
 from contracts import codes, pack
 
 # ICCS 1.0 sub-classes of 0204 (trafficking in persons) and their names in the collections
-ICCS_TRAFFICKING = "0204"
 ICCS_FORMS = {"02041": "Sexual exploitation", "02042": "Forced labour", "02043": "Organ removal",
               "02044": "Other purposes"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.returns.cells import TOTAL, Cuts, sex_age
+from pipeline.returns.cells import TOTAL, Cuts, by_form
 from pipeline.returns.crosswalk import ICCS_FORMS, Crosswalk
 
 COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category", "Sex", "Age",
@@ -18,15 +18,9 @@ NOT_REPORTED = "not reported"
 
 def cells(cuts: Cuts) -> list[tuple[str, str, str, str, str]]:
     """(dimension, category, sex, age, txtVALUE) of one unit."""
-    out = [("Total", "Total", SEXES[s], AGES[a], cuts.shown("sa", s, a)) for s in SEXES for a in AGES]
-    for code in cuts.protected["cat_sa"].grid.counts.index:
-        for s in SEXES:
-            for a in AGES:
-                grid, row, column = (("cat_sa", code, TOTAL) if s == TOTAL and a == TOTAL else
-                                     ("cat_a", code, a) if s == TOTAL else ("cat_s", code, s) if a == TOTAL else
-                                     ("cat_sa", code, sex_age(s, a)))
-                out.append(("by form of exploitation", ICCS_FORMS[code], SEXES[s], AGES[a],
-                            cuts.shown(grid, row, column)))
+    out = [("Total", "Total", SEXES[s], AGES[a], cuts.shown(*by_form(None, s, a))) for s in SEXES for a in AGES]
+    out += [("by form of exploitation", ICCS_FORMS[code], SEXES[s], AGES[a], cuts.shown(*by_form(code, s, a)))
+            for code in cuts.categories for s in SEXES for a in AGES]
     return out
 
 

@@ -11,7 +11,7 @@ from pysdmx.io.format import Format
 from pysdmx.io.pd import PandasDataset
 from pysdmx.model import Component, Components, Concept, DataType, Role, Schema
 
-from pipeline.returns.cells import TOTAL, Cuts, sex_age
+from pipeline.returns.cells import TOTAL, Cuts, by_form
 from pipeline.returns.crosswalk import Crosswalk
 
 # the dimensions of DF_SDG_GLH in order; those tipstats does not break down are _T (total / not applicable)
@@ -46,29 +46,16 @@ def schema(crosswalk: Crosswalk) -> Schema:
                   components=Components(components))
 
 
-def figure(cuts: Cuts, code: str | None, sex: str, age: str) -> tuple[str, int, str]:
-    """(grid, row, column) of a victims figure: all forms (sa) or one ICCS category (cat_*)."""
-    if code is None:
-        return "sa", sex, age
-    if sex == TOTAL and age == TOTAL:
-        return "cat_sa", code, TOTAL
-    if sex == TOTAL:
-        return "cat_a", code, age
-    if age == TOTAL:
-        return "cat_s", code, sex
-    return "cat_sa", code, sex_age(sex, age)
-
-
 def observations(cuts: Cuts, year: int, crosswalk: Crosswalk, source: str) -> pd.DataFrame:
     s = crosswalk.section("sdg")
     ages = {TOTAL: "_T", "child": s["age_child"], "adult": s["age_adult"]}
     people = crosswalk.people(year)
-    codes = [None, *cuts.protected["cat_sa"].grid.counts.index]
+    codes = [None, *cuts.categories]
     rows = []
     for code in codes:
         for sex in SEXES:
             for age in ages:
-                where = figure(cuts, code, sex, age)
+                where = by_form(code, sex, age)
                 shown, status = cuts.shown(*where), cuts.status(*where)
                 published = shown.isdigit()
                 base = {"SERIES": SERIES[code], "SEX": SEXES[sex], "AGE": ages[age],
