@@ -519,6 +519,43 @@ def test_a_judgment_links_through_the_person_or_stays_unknown(env, load, query):
         (unit("J-1", "P1"), "marriage"), (unit("J-STRANGER", "STRANGER"), "unknown")])
 
 
+def test_every_link_follows_the_one_rule_of_int_links(env, load, query):
+    """int_links holds the rule once for the three links: explicit (found or unlinked, never by the person
+    then), else the one earlier candidate of the person, else unlinked. A judgment whose prosecution_id names
+    nothing reaches the investigation through the person directly."""
+    env.deliver(
+        "2024-01",
+        investigations=[inv("C-1", "P1"), inv("C-2", "P2"), inv("C-3", "P3"),
+                        inv("C-4A", "P4"), inv("C-4B", "P4")],
+        prosecutions=[pros("PP-1", "P1", case="C-1"), pros("PP-2", "P2"),
+                      pros("PP-4A", "P4"), pros("PP-4B", "P4")],
+        judgments=[jud("J-1", "P1", prosecution="PP-1"), jud("J-2", "P2"), jud("J-3", "P3"),
+                   jud("J-1X", "P1", prosecution="PP-NEVER-SENT"), jud("J-4", "P4")],
+    )
+    load()
+    assert sorted(query("select stage, unit_id, earlier_stage, linked_id, link_method from int_links")) == [
+        ("judgment", "J-1", "investigation", "C-1", "person"),
+        ("judgment", "J-1", "prosecution", "PP-1", "explicit"),
+        ("judgment", "J-1X", "investigation", "C-1", "person"),
+        ("judgment", "J-1X", "prosecution", None, "unlinked"),  # explicit and absent: not by the person
+        ("judgment", "J-2", "investigation", "C-2", "person"),
+        ("judgment", "J-2", "prosecution", "PP-2", "person"),
+        ("judgment", "J-3", "investigation", "C-3", "person"),
+        ("judgment", "J-3", "prosecution", None, "unlinked"),
+        ("judgment", "J-4", "investigation", None, "unlinked"),  # two candidates each
+        ("judgment", "J-4", "prosecution", None, "unlinked"),
+        ("prosecution", "PP-1", "investigation", "C-1", "explicit"),
+        ("prosecution", "PP-2", "investigation", "C-2", "person"),
+        ("prosecution", "PP-4A", "investigation", None, "unlinked"),
+        ("prosecution", "PP-4B", "investigation", None, "unlinked"),
+    ]
+    # the units read their links off it: the investigation through the defendant-case, else directly
+    assert sorted(query("select judgment_id, linked_prosecution_id, linked_case_id, link_method "
+                        "from int_judgment_units")) == [
+        ("J-1", "PP-1", "C-1", "explicit"), ("J-1X", None, "C-1", "unlinked"), ("J-2", "PP-2", "C-2", "person"),
+        ("J-3", None, "C-3", "unlinked"), ("J-4", None, None, "unlinked")]
+
+
 # ------------------------------------------------------------------------------------------ 9. retrial
 def test_a_retrial_after_quashing_is_a_second_conviction_and_the_quashed_one_never_final(env, load, stats, query):
     env.deliver("2024-01", prosecutions=[pros("PP-1", "P1", decided="2024-01-10")],
