@@ -536,16 +536,16 @@ def row_cells(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, str, list[s
     values of a person or pii_columns.csv column, and the identifiers in the quarantine's record keys."""
     names = sorted(identifier_columns())
     tables = {t for (t,) in con.execute("select table_name from information_schema.tables").fetchall()}
-    listed = ", ".join(f"'{n}'" for n in names)
-    for table in ("quarantine", "warnings"):
+    for table in ("quarantine", "warnings"):  # table: one of these two names; the column names are parameters
         if table in tables:
             yield table, "value", [v for (v,) in con.execute(
-                f'select distinct value from {table} where lower("column") in ({listed}) and value is not null').fetchall()]
+                f'select distinct value from {table} where list_contains(?, lower("column")) and value is not null',
+                [names]).fetchall()]
     if "quarantine" in tables:
-        pattern = r"\b(?:" + "|".join(names) + r")=(\S*)"
+        pattern = r"\b(?:" + "|".join(map(re.escape, names)) + r")=(\S*)"
         yield "quarantine", "record_key", [v for (v,) in con.execute(
-            f"select distinct v from (select unnest(regexp_extract_all(record_key, '{pattern}', 1)) as v "
-            "from quarantine)").fetchall()]
+            "select distinct v from (select unnest(regexp_extract_all(record_key, ?, 1)) as v from quarantine)",
+            [pattern]).fetchall()]
 
 
 def report_files(reports: Path) -> list[Path]:
