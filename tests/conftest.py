@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,6 +156,14 @@ def sample_root(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, SAMPLE_RAW)
         load.refresh(Settings.from_env())
+    return root
+
+
+def sample_copy(sample_root: Path, tmp_path_factory, name: str) -> Path:
+    """A root of one module's own holding a copy of the shared sample (warehouse loaded, no reports): for the
+    modules that write reports, cheaper than refreshing raw/ again."""
+    root = tmp_path_factory.mktemp(name)
+    shutil.copytree(sample_root, root, dirs_exist_ok=True)
     return root
 
 

@@ -12,12 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import isolate
+from conftest import isolate, sample_copy
 from contracts import pack
-from pipeline import load, template
+from pipeline import template
 from pipeline.cli import app
 from pipeline.config import ENGLISH_ONLY, LABELS_DIR, Labels
-from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ("sq", "sr")
@@ -171,13 +170,12 @@ def test_the_country_is_named_in_the_language_of_the_edition():
 
 # -------------------------------------------------------------------------------------- the editions
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory):
+def editions(sample_root, tmp_path_factory):
     """The sample's 2025 report in Albanian and Serbian (no Chromium: the page, tables and workbooks)."""
-    root = tmp_path_factory.mktemp("languages")
+    root = sample_copy(sample_root, tmp_path_factory, "languages")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
         patch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-        load.refresh(Settings.from_env())
         result = run("report", "--year", "2025", "--language", "sq", "--language", "sr")
     assert result[0] == 0, result
     return root / "reports"

@@ -9,10 +9,8 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from conftest import INV, VIC, isolate
-from pipeline import load
+from conftest import INV, VIC, isolate, sample_copy
 from pipeline.cli import app
-from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -32,13 +30,12 @@ def folder_of(stdout: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(sample_root, tmp_path_factory):
     """raw/ loaded into a fresh warehouse; the English 2025 edition, public and restricted, with the defaults of
     tipstats.toml (no [publisher] given)."""
-    root = tmp_path_factory.mktemp("print")
+    root = sample_copy(sample_root, tmp_path_factory, "print")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
-        load.refresh(Settings.from_env())
         public = run("report", "--year", YEAR, "--language", "en")
         restricted = run("report", "--year", YEAR, "--language", "en", "--restricted")
     for code, _, stderr in (public, restricted):

@@ -13,12 +13,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from conftest import INV, VIC, isolate
-from pipeline import load
+from conftest import INV, VIC, isolate, sample_copy
 from pipeline.cli import app
 from pipeline.config import Config, ConfigError, Labels, LABELS_DIR
 from pipeline.export import FORMULA_STARTS, Sheet, write_csv, write_xlsx
-from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -37,12 +35,11 @@ def run(*args: str):
 
 # ------------------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(sample_root, tmp_path_factory):
     """raw/ loaded into a fresh warehouse; the 2025 report built as the public and the restricted edition."""
-    root = tmp_path_factory.mktemp("report")
+    root = sample_copy(sample_root, tmp_path_factory, "report")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
-        load.refresh(Settings.from_env())
         public = run("report", "--year", YEAR)
         restricted = run("report", "--year", YEAR, "--restricted")
         stats_json = run("stats", "--year", YEAR, "--group", "trafficking", "--json")

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from conftest import INV, JUD, PROS, header_only, isolate
-from pipeline import load, stats
+from pipeline import stats
 from pipeline.config import Config
 from pipeline.publication import editions
 from pipeline.publication.periods import Period
@@ -58,12 +58,11 @@ GOLDEN = (
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """raw/ loaded into a fresh warehouse; the 2025 edition computed (no files written) and the stats objects."""
-    root = tmp_path_factory.mktemp("tip")
+def sample(sample_root):
+    """The shared sample warehouse (read only); the 2025 edition computed (no files written) and the stats
+    objects."""
     with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, root, REPO / "raw")
-        load.refresh(Settings.from_env())
+        isolate(patch, sample_root, REPO / "raw")
         con = duckdb.connect(str(Settings.from_env().warehouse), read_only=True)
         config = Config.load()
         edition = editions.build(con, config, Period.of_year(YEAR))
