@@ -31,7 +31,7 @@ def folder_of(stdout: str) -> Path:
 
 @pytest.fixture(scope="module")
 def sample(sample_root, tmp_path_factory):
-    """raw/ loaded into a fresh warehouse; the English 2025 edition, public and restricted, with the defaults of
+    """A copy of the shared sample warehouse; the English 2025 edition, public and restricted, with the defaults of
     tipstats.toml (no [publisher] given)."""
     root = sample_copy(sample_root, tmp_path_factory, "print")
     with pytest.MonkeyPatch.context() as patch:

@@ -36,7 +36,7 @@ def run(*args: str):
 # ------------------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
 def sample(sample_root, tmp_path_factory):
-    """raw/ loaded into a fresh warehouse; the 2025 report built as the public and the restricted edition."""
+    """A copy of the shared sample warehouse; the 2025 report built as the public and the restricted edition."""
     root = sample_copy(sample_root, tmp_path_factory, "report")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
