@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import pandas as pd
 import pandera.pandas as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
 
 from contracts import codes, pack
 
@@ -191,13 +193,11 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------- raw stage
-def named_check(fn, name: str) -> pa.Check:
-    return pa.Check(fn, name=name, error=name)
-
-
-def _blank_or(test):
-    """A check that passes empty cells (missing is the `required` check's business)."""
-    return lambda s: (s == "") | test(s)
+# Every column check is one of pandera's registered checks, so it carries its statistics (isin its values,
+# str_matches its pattern, in_range its bounds) and runs unchanged on the pandas and the polars back ends;
+# `error` holds the contract's own name of the check (the pack's checks.csv), which the quarantine reports.
+# The raw stage sees blank cells as nulls: pandera's checks pass nulls, and `required` is nullable=False.
+REQUIRED = "required"
 
 
 @lru_cache(maxsize=None)  # built once per source and decimal mark: every chunk of every file uses it
@@ -205,24 +205,22 @@ def raw_schema(source: Source, decimal_comma: bool) -> pa.DataFrameSchema:
     columns = {}
     for col in source.columns + (WITHDRAWN,):
         checks = []
-        if col.required:
-            checks.append(named_check(lambda s: s != "", "required"))
         if col.kind in ("id", "person"):
-            checks.append(named_check(lambda s: s.str.len() <= MAX_ID_LENGTH, "max_length"))
+            checks.append(pa.Check.str_length(max_value=MAX_ID_LENGTH, error="max_length"))
         elif col.kind in ("code", "region"):
-            checks.append(named_check(_blank_or(lambda s, a=col.codes: s.isin(a)), "code_list"))
+            checks.append(pa.Check.isin(list(col.codes), error="code_list"))
         elif col.kind == "offence":
-            checks.append(named_check(_blank_or(lambda s, p=codes.offence_pattern(): s.str.match(p)), "offence_code"))
+            checks.append(pa.Check.str_matches(codes.offence_pattern(), error="offence_code"))
         elif col.kind == "date":
-            checks.append(named_check(_blank_or(lambda s: s.str.match(DATE_PATTERN)), "date_format"))
+            checks.append(pa.Check.str_matches(DATE_PATTERN, error="date_format"))
         elif col.kind == "int":
-            checks.append(named_check(_blank_or(lambda s: s.str.match(INT_PATTERN)), "number_format"))
+            checks.append(pa.Check.str_matches(INT_PATTERN, error="number_format"))
         elif col.kind == "decimal":
             pattern = DECIMAL_COMMA_PATTERN if decimal_comma else DECIMAL_POINT_PATTERN
-            checks.append(named_check(_blank_or(lambda s, p=pattern: s.str.match(p)), "number_format"))
+            checks.append(pa.Check.str_matches(pattern, error="number_format"))
         elif col.kind == "bool":
-            checks.append(named_check(_blank_or(lambda s: s.isin(["true", "false"])), "boolean"))
-        columns[col.name] = pa.Column("str", checks, nullable=False)
+            checks.append(pa.Check.isin(["true", "false"], error="boolean"))
+        columns[col.name] = pa.Column("str", checks, nullable=not col.required)
     return pa.DataFrameSchema(columns, strict=True, name=f"{source.name} (raw)")
 
 
@@ -286,41 +284,64 @@ def month_end(month: str) -> pd.Timestamp:
     return pd.Period(month, freq="M").end_time.normalize()
 
 
-def not_after(limit: pd.Timestamp) -> pa.Check:
-    return named_check(lambda s: s.isna() | (s <= limit), "future_date")
+def row_check(name: str, on_pandas, on_polars, **statistics) -> pa.Check:
+    """A check over whole rows (a cross-column rule), declared once for both of pandera's back ends.
+
+    on_pandas(frame, **statistics) → a boolean Series; on_polars(**statistics) → a boolean polars expression
+    over the row's columns. pandera calls the check with a pandas DataFrame or with PolarsData (a LazyFrame);
+    tests/test_contract_engines.py holds the two to the same rows."""
+    def check(data):
+        if isinstance(data, PolarsData):
+            return data.lazyframe.select(on_polars(**statistics))
+        return on_pandas(data, **statistics)
+
+    return pa.Check(check, name=name, error=name, statistics=statistics)
 
 
-def at_least(low, name: str = "range") -> pa.Check:
-    return named_check(lambda s: s.isna() | (s >= low), name)
+def _date_order(df: pd.DataFrame, later: str, earlier: str) -> pd.Series:
+    return (df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier])).astype(bool)
 
 
-def at_most(high, name: str = "range") -> pa.Check:
-    return named_check(lambda s: s.isna() | (s <= high), name)
+def _date_order_expr(later: str, earlier: str) -> pl.Expr:
+    return (pl.col(later).is_null() | pl.col(earlier).is_null() | (pl.col(later) >= pl.col(earlier)))
+
+
+def not_before(later: str, earlier: str) -> pa.Check:
+    return row_check("date_order", _date_order, _date_order_expr, later=later, earlier=earlier)
+
+
+def _birth_year(df: pd.DataFrame, reference: tuple[str, ...], minimum_age: int) -> pd.Series:
+    ref = df[reference[0]]
+    for fallback in reference[1:]:
+        ref = ref.fillna(df[fallback])
+    year = ref.dt.year.astype("Int64")
+    by = df["birth_year"]
+    good = (by >= 1900) & (by <= year - minimum_age)
+    return (by.isna() | year.isna() | good).fillna(True).astype(bool)
+
+
+def _birth_year_expr(reference: tuple[str, ...], minimum_age: int) -> pl.Expr:
+    year = pl.coalesce([pl.col(c) for c in reference]).dt.year()
+    by = pl.col("birth_year")
+    return (by.is_null() | year.is_null() | ((by >= 1900) & (by <= year - minimum_age))).fill_null(True)
 
 
 def birth_year_check(reference: str | tuple[str, str]) -> pa.Check:
     """birth_year within 1900 … year(reference date) − the age of criminal responsibility (pack.toml);
     reference may be (preferred, fallback)."""
-    minimum_age = pack.active().age_of_criminal_responsibility
-
-    def ok(df: pd.DataFrame) -> pd.Series:
-        if isinstance(reference, tuple):
-            ref = df[reference[0]].fillna(df[reference[1]])
-        else:
-            ref = df[reference]
-        year = ref.dt.year.astype("Int64")
-        by = df["birth_year"]
-        good = (by >= 1900) & (by <= year - minimum_age)
-        return (by.isna() | year.isna() | good).fillna(True).astype(bool)
-
-    return named_check(ok, "birth_year_range")
+    reference = reference if isinstance(reference, tuple) else (reference,)
+    return row_check("birth_year_range", _birth_year, _birth_year_expr, reference=reference,
+                     minimum_age=pack.active().age_of_criminal_responsibility)
 
 
-def not_before(later: str, earlier: str) -> pa.Check:
-    def ok(df: pd.DataFrame) -> pd.Series:
-        return (df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier])).astype(bool)
+def _unique_key(df: pd.DataFrame, key: tuple[str, ...], required: tuple[str, ...]) -> pd.Series:
+    complete = df[list(required)].notna().all(axis=1)
+    return ~(complete & df.duplicated(list(key), keep=False))
 
-    return named_check(ok, "date_order")
+
+def _unique_key_expr(key: tuple[str, ...], required: tuple[str, ...]) -> pl.Expr:
+    complete = pl.all_horizontal([pl.col(c).is_not_null() for c in required])
+    return ~(complete & pl.struct(list(key)).is_duplicated())
 
 
 def unique_key(key: tuple[str, ...], required: tuple[str, ...]) -> pa.Check:
@@ -329,12 +350,7 @@ def unique_key(key: tuple[str, ...], required: tuple[str, ...]) -> pa.Check:
     An empty optional key column is part of the key (victims: `case_id` empty = identified outside a case);
     a row without a required key column has no key (it failed `required`).
     """
-
-    def ok(df: pd.DataFrame) -> pd.Series:
-        complete = df[list(required)].notna().all(axis=1)
-        return ~(complete & df.duplicated(list(key), keep=False))
-
-    return named_check(ok, "duplicate_key")
+    return row_check("duplicate_key", _unique_key, _unique_key_expr, key=key, required=required)
 
 
 @lru_cache(maxsize=256)  # per source and reporting month
@@ -347,14 +363,14 @@ def typed_schema(source: Source, month: str) -> pa.DataFrameSchema:
     for col in source.columns + (WITHDRAWN,):
         checks = []
         if col.kind == "date":
-            checks.append(not_after(limit))
+            checks.append(pa.Check.le(limit, error="future_date"))
+        elif col.name == "age":
+            checks.append(pa.Check.in_range(0, 120, error="range"))
         elif col.kind in ("int", "decimal") and col.name != "birth_year":
-            checks.append(at_least(0))
+            checks.append(pa.Check.ge(0, error="range"))
+        if col.name == "opened_on":
+            checks.append(pa.Check.ge(earliest_date(), error="date_range"))
         columns[col.name] = pa.Column(dtypes.get(col.kind, "str"), checks, nullable=True)
-    if "age" in columns:
-        columns["age"] = pa.Column("Int64", [at_least(0), at_most(120)], nullable=True)
-    if "opened_on" in columns:
-        columns["opened_on"].checks.append(at_least(earliest_date(), "date_range"))
     row_checks = list(source.row_checks()) if source.row_checks else []
     row_checks.append(unique_key(source.key, tuple(k for k in source.key if k in source.required)))
     return pa.DataFrameSchema(columns, checks=row_checks, strict=True, name=f"{source.name} (typed)")

@@ -1,10 +1,9 @@
 """judgments — one row per defendant per charge per judgment (DATA-SPEC 3)."""
 import pandas as pd
+import polars as pl
 
 from contracts import codes, pack
-from contracts.base import (
-    Column, Source, named_check, birth_year_check, code, demographics, not_before,
-)
+from contracts.base import Column, Source, birth_year_check, code, demographics, not_before, row_check
 
 # `fine` is delivered under the pack's header for it (pack.toml [money] fine_column, e.g. fine_eur).
 # total_prison_months: the defendant's imprisonment in this judgment, all charges together, where the source
@@ -13,20 +12,20 @@ from contracts.base import (
 SENTENCE_COLUMNS = ("prison_months", "suspended", "fine", "mitigation", "total_prison_months")
 
 
-def court_matches_instance(df: pd.DataFrame) -> pd.Series:
+def _allowed_at_instance(df: pd.DataFrame, column: str, allowed: dict[str, tuple[str, ...]]) -> pd.Series:
+    """The row's `column` (court, verdict) is one of those allowed at its instance, or unknown."""
     ok = pd.Series(True, index=df.index)
-    for instance, courts in codes.instance_courts().items():
+    for instance, values in allowed.items():
         rows = df["instance"] == instance
-        ok &= ~(rows.fillna(False) & df["court"].notna() & ~df["court"].isin(courts))
+        ok &= ~(rows.fillna(False) & df[column].notna() & ~df[column].isin(values))
     return ok
 
 
-def verdict_matches_instance(df: pd.DataFrame) -> pd.Series:
-    ok = pd.Series(True, index=df.index)
-    for instance in codes.instance_courts():
-        rows = df["instance"] == instance
-        ok &= ~(rows.fillna(False) & df["verdict"].notna() & ~df["verdict"].isin(codes.verdicts_for(instance)))
-    return ok
+def _allowed_at_instance_expr(column: str, allowed: dict[str, tuple[str, ...]]) -> pl.Expr:
+    return pl.all_horizontal([
+        ~((pl.col("instance") == instance).fill_null(False) & pl.col(column).is_not_null()
+          & ~pl.col(column).is_in(list(values)))
+        for instance, values in allowed.items()] or [pl.lit(True)])
 
 
 def sentence_filled(df: pd.DataFrame) -> pd.DataFrame:
@@ -40,20 +39,57 @@ def sentence_filled(df: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def convicting(df: pd.DataFrame) -> pd.Series:
-    """Rows whose verdict convicts at their instance (codes/verdict.csv `convicting`)."""
-    pairs = pd.Series(list(zip(df["instance"], df["verdict"])), index=df.index, dtype=object)
-    return pairs.isin(codes.convicting_verdicts())
+def _pairs_in(df: pd.DataFrame, pairs) -> pd.Series:
+    return pd.Series(list(zip(df["instance"], df["verdict"])), index=df.index, dtype=object).isin(pairs)
 
 
-def sentence_only_on_conviction(df: pd.DataFrame) -> pd.Series:
+def _pairs_in_expr(pairs) -> pl.Expr:
+    return pl.any_horizontal([((pl.col("instance") == i) & (pl.col("verdict") == v)).fill_null(False)
+                              for i, v in pairs] or [pl.lit(False)])
+
+
+def _sentence_on_conviction(df: pd.DataFrame, convicting: frozenset, allowed: frozenset) -> pd.Series:
     # a row whose instance or verdict failed another check (verdict not allowed at the instance, instance
     # unknown) is judged by its verdict alone: each defect is reported once
-    pairs = pd.Series(list(zip(df["instance"], df["verdict"])), index=df.index, dtype=object)
-    allowed = {(r["instance"], r["code"]) for r in codes.rows("verdict")}
-    convicts_somewhere = df["verdict"].isin({verdict for _, verdict in codes.convicting_verdicts()})
-    unknown = df["verdict"].isna() | (~pairs.isin(allowed) & convicts_somewhere)
-    return convicting(df) | unknown | ~sentence_filled(df).any(axis=1)
+    convicts_somewhere = df["verdict"].isin({verdict for _, verdict in convicting})
+    unknown = df["verdict"].isna() | (~_pairs_in(df, allowed) & convicts_somewhere)
+    return _pairs_in(df, convicting) | unknown | ~sentence_filled(df).any(axis=1)
+
+
+def _sentence_on_conviction_expr(convicting: frozenset, allowed: frozenset) -> pl.Expr:
+    convicts_somewhere = pl.col("verdict").is_in(sorted({verdict for _, verdict in convicting})).fill_null(False)
+    unknown = pl.col("verdict").is_null() | (~_pairs_in_expr(allowed) & convicts_somewhere)
+    filled = pl.any_horizontal(
+        pl.col("prison_months").fill_null(0) != 0, pl.col("suspended").fill_null(False),
+        pl.col("fine").fill_null(0) != 0, pl.col("mitigation").is_not_null(),
+        pl.col("total_prison_months").fill_null(0) != 0)
+    return _pairs_in_expr(convicting) | unknown | ~filled
+
+
+def attribute_sentence_column(errors: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """A sentence on a verdict that does not convict is reported on the first sentence column filled."""
+    rows = errors["check"] == "sentence_without_conviction"
+    if rows.any():
+        filled = sentence_filled(typed.loc[errors.loc[rows, "index"]])
+        first = filled.idxmax(axis=1).where(filled.any(axis=1), SENTENCE_COLUMNS[0])
+        errors.loc[rows, "column"] = first.to_numpy()
+    return errors
+
+
+def row_checks() -> list:
+    """The judgments' cross-column rules, with the pack's code lists they read as statistics."""
+    verdicts = {instance: codes.verdicts_for(instance) for instance in codes.instance_courts()}
+    allowed = frozenset((r["instance"], r["code"]) for r in codes.rows("verdict"))
+    return [
+        not_before("judgment_date", "offence_date"),
+        birth_year_check(("offence_date", "judgment_date")),
+        row_check("court_instance", _allowed_at_instance, _allowed_at_instance_expr,
+                  column="court", allowed=codes.instance_courts()),
+        row_check("verdict_instance", _allowed_at_instance, _allowed_at_instance_expr,
+                  column="verdict", allowed=verdicts),
+        row_check("sentence_without_conviction", _sentence_on_conviction, _sentence_on_conviction_expr,
+                  convicting=codes.convicting_verdicts(), allowed=allowed),
+    ]
 
 
 def source() -> Source:
@@ -81,13 +117,7 @@ def source() -> Source:
             *demographics(),
         ),
         key=("judgment_id", "person_id", "offence_code", "instance"),
-        row_checks=lambda: [
-            not_before("judgment_date", "offence_date"),
-            birth_year_check(("offence_date", "judgment_date")),
-            named_check(court_matches_instance, "court_instance"),
-            named_check(verdict_matches_instance, "verdict_instance"),
-            named_check(sentence_only_on_conviction, "sentence_without_conviction"),
-        ],
+        row_checks=row_checks,
         check_columns={
             "date_order": "judgment_date", "birth_year_range": "birth_year",
             "court_instance": "court", "verdict_instance": "verdict",

@@ -20,7 +20,8 @@ import pandera.pandas as pa
 
 from contracts import SOURCES, base, codes
 from contracts.base import Source
-from pipeline import rejected
+from contracts.judgments import attribute_sentence_column
+from pipeline import polars_stages, rejected
 from pipeline.read import FileRefused, RawStream, SlowPath, open_file, sha256_of
 from pipeline.settings import Limits
 from pipeline.staging import Staging
@@ -560,10 +561,15 @@ class _ColumnPlan:
         return text.astype("str")
 
 
-def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
+# The contract stages every delivery goes through: pandera's polars back end. The same stages on pandas,
+# below, are the reference the polars ones are held to (tests/test_contract_engines.py).
+contract_stages = polars_stages.contract_stages
+
+
+def contract_stages_on_pandas(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
     """Raw contract → parse → typed contract. Returns (errors[index, column, check], typed frame, the typed
     frame as the duplicate check saw it: a row whose key failed an earlier stage has its required key null)."""
-    raw_failures = _failures(base.raw_schema(spec, decimal_comma), normal, spec)
+    raw_failures = _failures(base.raw_schema(spec, decimal_comma), normal.mask(normal.eq("")), spec)
     # a cell that failed the raw stage is not parsed: it is reported once, by the raw stage
     cleaned = normal.copy()
     for column, rows in raw_failures.groupby("column")["index"]:
@@ -577,7 +583,7 @@ def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comm
     typed_failures = _failures(base.typed_schema(spec, month), checked, spec)
     errors = pd.concat([raw_failures, parse_failures, typed_failures], ignore_index=True)
     if spec.name == "judgments":
-        errors = _attribute_sentence_column(errors, typed)
+        errors = attribute_sentence_column(errors, typed)
     errors = errors.drop_duplicates(["index", "column", "check"]).sort_values(["index", "column"])
     return errors.reset_index(drop=True), typed, checked
 
@@ -600,12 +606,14 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> 
         except pa.errors.SchemaError as e:
             raise RuntimeError(f"{schema.name}: {e}") from None
         _STRUCTURES_VALID.add(structure)
-    found = []  # (failing row positions, column, check); a frame is made only for checks that failed
+    found = []  # (failing rows, column, check); a frame is made only for checks that failed
     for name, column in schema.columns.items():
-        for check in column.checks:
-            found.append((_failed(check(frame, column=name)), name, check.name))
+        if not column.nullable:  # the contract's `required`
+            found.append((frame.index[frame[name].isna()].to_numpy(), name, base.REQUIRED))
+        for check in column.checks:  # `error` holds the contract's name of a registered check
+            found.append((_failed(check(frame, column=name)), name, check.error))
     for check in schema.checks:  # a row check is about one column (the duplicate key about none)
-        found.append((_failed(check(frame)), spec.check_columns.get(check.name, ""), check.name))
+        found.append((_failed(check(frame)), spec.check_columns.get(check.error, ""), check.error))
     found = [pd.DataFrame({"index": rows, "column": column, "check": check})
              for rows, column, check in found if len(rows)]
     if not found:
@@ -616,17 +624,6 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame, spec: Source) -> 
 def _failed(result) -> np.ndarray:
     passed = result.check_output
     return passed.index[~passed.to_numpy(dtype=bool)].to_numpy(dtype="int64")
-
-
-def _attribute_sentence_column(errors: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
-    from contracts.judgments import SENTENCE_COLUMNS, sentence_filled
-
-    rows = errors["check"] == "sentence_without_conviction"
-    if rows.any():
-        filled = sentence_filled(typed.loc[errors.loc[rows, "index"]])
-        first = filled.idxmax(axis=1).where(filled.any(axis=1), SENTENCE_COLUMNS[0])
-        errors.loc[rows, "column"] = first.to_numpy()
-    return errors
 
 
 def _drop_non_key_errors_of_withdrawals(errors: pd.DataFrame, typed: pd.DataFrame, spec: Source) -> pd.DataFrame:
