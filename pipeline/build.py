@@ -53,7 +53,6 @@ class Model:
     name: str  # the name its statement creates
     kind: str  # table or view
     reads: frozenset[str]  # the tables (and views) it reads, its own CTEs aside
-    reads_rowid: bool = False  # it picks rows by row id (an incremental rebuild must pass rowid through)
 
 
 class ModelParseError(ValueError):
@@ -81,8 +80,7 @@ def _parse_model(text: str, file: str) -> Model:
     target = create.this.find(exp.Table)
     ctes = {cte.alias_or_name.lower() for cte in create.find_all(exp.CTE)}
     reads = {t.name.lower() for t in create.find_all(exp.Table) if t is not target} - ctes
-    rowid = any(column.name.lower() == "rowid" for column in create.find_all(exp.Column))
-    return Model(target.name.lower(), create.kind.lower(), frozenset(reads), rowid)
+    return Model(target.name.lower(), create.kind.lower(), frozenset(reads))
 
 
 def model_graph(files: dict[str, Path]) -> dict[str, list[str]]:
@@ -191,6 +189,11 @@ def touch_records(con: duckdb.DuckDBPyConnection, select_record_keys: str, param
     con.execute(f"insert into {TOUCHED} select 'record_key', record_key from ({select_record_keys})", parameters)
 
 
+def touch_current_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark as touched the cases, persons and victims of the current rows of the touched records."""
+    con.execute((SQL_DIR / "scope" / "touched_ids.sql").read_text())
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[str, int] | None:
     """Rebuild the statistics: with the refresh's load_id (begin_scope called before it stored anything),
     only what the refresh touched when the statistics were last built from the same inputs; else whole.
@@ -209,7 +212,6 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[
     order = build_order(files)
     staged = [n for n in order if n.startswith("stg_")]  # first: the scope is read off them
     order = staged + [n for n in order if n not in staged]
-    touched_ids = (SQL_DIR / "scope" / "touched_ids.sql").read_text()
     incremental = load_id is not None and _built_from(con, fingerprint, files)
     touched = None
     room = Limits.from_env().memory_mb * 1024 * 1024 // 4  # for version information pinned by deletes
@@ -218,8 +220,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[
             touch_records(con, f"select record_key from {source} where load_id = ?", [load_id])
     for name in order:
         try:
-            if incremental and name == staged[0]:
-                con.execute(touched_ids)  # the rows about to be replaced
+            if name == staged[0]:
+                if incremental:
+                    touch_current_rows(con)  # the rows about to be replaced
+                mark_current(con, incremental)
             by = INCREMENTAL_BY.search(sql[name])
             if incremental and by:
                 room = _rebuild_touched(con, parse_model(files[name], sql[name]), sql[name], by.group(1), room)
@@ -227,7 +231,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[
                 _drop_if_kind_changed(con, parse_model(files[name], sql[name]))
                 con.execute(sql[name])
             if incremental and name == staged[-1]:
-                con.execute(touched_ids)  # the rows now current
+                touch_current_rows(con)  # the rows now current
                 con.execute((SQL_DIR / "scope" / "touched_closure.sql").read_text())
                 touched = dict(con.execute(f"select kind, count(distinct id) from {TOUCHED} group by kind").fetchall())
         except duckdb.Error as e:
@@ -235,6 +239,14 @@ def rebuild(con: duckdb.DuckDBPyConnection, load_id: int | None = None) -> dict[
     con.execute("insert or replace into meta values (?, ?)", [FINGERPRINT, fingerprint])
     con.execute(f"drop table if exists {TOUCHED}")
     return touched
+
+
+def mark_current(con: duckdb.DuckDBPyConnection, touched_only: bool) -> None:
+    """Mark the current version of every record of the version tables (the stg_* views read the mark), or
+    (touched_only) of the records a refresh touched."""
+    scope = f"record_key in (select id from {TOUCHED} where kind = 'record_key')" if touched_only else "true"
+    for source in SOURCES:
+        con.execute((SQL_DIR / "load" / "current.sql").read_text().format(table=source, scope=scope))
 
 
 def _built_from(con: duckdb.DuckDBPyConnection, fingerprint: str, files: dict[str, Path]) -> bool:
@@ -257,9 +269,8 @@ def _rebuild_touched(con: duckdb.DuckDBPyConnection, model: Model, sql: str, col
     name = model.name
     inputs = sorted((model.reads & has_column) - {name})
     in_scope = f"{column} in (select id from {TOUCHED} where kind = '{column}')"
-    rowid = ", rowid as rowid" if model.reads_rowid else ""  # a model that picks rows by row id reads them here
     for table in inputs:
-        con.execute(f"create or replace temp view {table} as select *{rowid} from {database}.main.{table} "
+        con.execute(f"create or replace temp view {table} as select * from {database}.main.{table} "
                     f"where {in_scope}")
     query = sql[CREATES.search(sql).end():]  # the model's select
     rows = con.execute(f"select count(*) from {name}").fetchone()[0]

@@ -7,7 +7,6 @@ from __future__ import annotations
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -16,7 +15,7 @@ import pandas as pd
 from contracts import SOURCES, pack
 from pipeline import build, faults, mapping, pseudonym, warehouse
 from pipeline.settings import SQL_DIR, Settings
-from pipeline.staging import Staging, arrow
+from pipeline.staging import Staging, arrow, content_hash
 from pipeline.validate import MONTH_PATTERN, FileResult, MonthResult, source_of, validate_months
 from pipeline.warehouse import RefreshError  # raised by the warehouse's connection too
 
@@ -32,7 +31,6 @@ LOAD_LOG_COLUMNS = ("load_id, month, source, file, sha256, format, encoding, del
 # cleared once they are written (pipeline/refresh.py), so a refresh killed in between leaves a mark
 QUALITY_PENDING = "quality_pending"
 ROW_HASH = "md5 of the content as stored, store.sql"  # meta row_hash: how the stored hashes were computed
-PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}
 
 
 @dataclass
@@ -161,9 +159,7 @@ def refresh(settings: Settings, folders: list[Path] | None = None, reload: str |
         todo, skipped = plan(con, sorted(folders, key=lambda f: f.name), reload)
         if not todo:
             return RefreshReport(None, [], skipped, fp)
-        # validated rows are staged in the warehouse's connection, person identifiers already pseudonymised
-        staging = partial(Staging, con=con, key=key)
-        load_id, months = _write(con, todo, staging, fp, reload, command)
+        load_id, months = _write(con, todo, key, fp, reload, command)
     finally:
         con.close()
     return RefreshReport(load_id, months, skipped, fp)
@@ -177,10 +173,11 @@ def _month_load(result: MonthResult, only: set[str] | None) -> MonthLoad:
     return MonthLoad(result, [FileLoad(f) for f in result.files], whole_month=only is None)
 
 
-def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, reload: str | None,
+def _write(con, todo: list[tuple[Path, set[str] | None]], key: bytes, fp: str, reload: str | None,
            command: str) -> tuple[int, list[MonthLoad]]:
-    """Validate and load the months in one transaction. Each file's rows go to the database as soon as it is
-    validated (valid rows staged, rejected rows to the quarantine), so memory does not grow with the load."""
+    """Validate and load the months in one transaction. Each file's rows go to the database as they are
+    validated (valid rows to their version table, chunk by chunk; rejected rows to the quarantine once the
+    file is read), so memory does not grow with the load."""
     con.begin()
     try:
         con.execute("insert or ignore into meta values ('key_fingerprint', ?)", [fp])
@@ -191,6 +188,12 @@ def _write(con, todo: list[tuple[Path, set[str] | None]], staging, fp: str, relo
         con.execute("insert into loads values (?, ?, null, ?, ?)", [load_id, datetime.now(), command, fp])
         if reload:
             _forget_month(con, reload, load_id)
+        loaded = {folder.name: sources for folder, sources in todo}  # None: every source of the month
+
+        def staging(spec, result):  # staged in the warehouse's connection, identifiers pseudonymised
+            stored = loaded[result.month] is None or spec.name in loaded[result.month]
+            return Staging(spec, result, con=con, key=key, load_id=load_id if stored else None)
+
         files: list[FileLoad] = []
         months = []
         # the next months are read and checked while each month is stored (validate_months)
@@ -236,6 +239,9 @@ def _forget_month(con, month: str, load_id: int) -> None:
     """A reload rebuilds the warehouse as if the month had first arrived with the new files."""
     for source in SOURCES:  # what the month's records were is forgotten: the statistics rebuild them
         build.touch_records(con, f"select record_key from {source} where month = ?", [month])
+    if con.execute("select count(*) from information_schema.tables where table_name = 'stg_investigations'"
+                   ).fetchone()[0]:  # and whom they were about (if ever built), before their rows go
+        build.touch_current_rows(con)
     for table in list(SOURCES) + ["quarantine", "warnings", "deliveries"]:
         con.execute(f"delete from {table} where month = ?", [month])
     con.execute("update load_log set superseded_by = ? where month = ? and superseded_by is null",
@@ -246,52 +252,23 @@ def file_label(result: FileResult) -> str:
     return f"{result.month}/{result.path.name}"
 
 
-def _content_hash(spec, stored: bool = False) -> str:
-    """SQL for row_hash: the row's content, as staged or (stored=True) as stored, each value as the text of its
-    stored type (a date staged as a timestamp counts as the date). A missing value is chr(30), so that no value
-    run together with its neighbour reads as another."""
-    kinds = {c.name: c.kind for c in spec.columns} | {"withdrawn": "bool"}
-    values = []
-    for name, kind in kinds.items():
-        column = PERSON_KEYS.get(name, name) if stored else name
-        values.append(f"coalesce(cast({f'cast({column} as date)' if kind == 'date' else column} as varchar), chr(30))")
-    return "md5_number_lower(concat_ws(chr(31), " + ", ".join(values) + "))"
-
-
 def rehash(con) -> None:
     """A warehouse whose hashes were made another way (meta row_hash) gets them recomputed once, so that a row
     sent again unchanged still reads as unchanged."""
     if con.execute("select value from meta where name = 'row_hash'").fetchone() != (ROW_HASH,):
         for source, spec in SOURCES.items():
-            con.execute(f"update {source} set row_hash = {_content_hash(spec, stored=True)}")
+            con.execute(f"update {source} set row_hash = {content_hash(spec, stored=True)}")
         con.execute("insert or replace into meta values ('row_hash', ?)", [ROW_HASH])
 
 
-def _columns_sql(spec) -> dict[str, str]:
-    """The column lists store.sql is written with, for one source."""
-    content = [c.name for c in spec.columns] + ["withdrawn"]
-    kept = [c if c in spec.key else f"case when withdrawn then null else {c} end as {c}"
-            for c in content if c != "withdrawn"]
-    return {
-        "kept": ", ".join(kept),
-        "record_key": "concat_ws(chr(31), " + ", ".join(f"coalesce({k}, '')" for k in spec.key) + ")",
-        "row_hash": _content_hash(spec),
-        "renamed": ", ".join(f"{c} as {PERSON_KEYS[c]}" if c in PERSON_KEYS else c for c in content[:-1]),
-    }
-
-
 def _store_file(con, load_id: int, file: FileLoad) -> None:
-    """Store a file's valid rows from its staging table in their version table (in the refresh's transaction),
-    every one, an unchanged one too: a reload that forgets an earlier month must not lose what a later month
-    sent (its unchanged rows were only "unchanged" against the forgotten one). Record its quarantined rows and
-    warnings, then let go of them."""
+    """Record a validated file's quarantined rows and warnings, then let go of them and of its staging table.
+    Its valid rows are in their version table already (Staging stored them chunk by chunk), every one, an
+    unchanged one too: a reload that forgets an earlier month must not lose what a later month sent (its
+    unchanged rows were only "unchanged" against the forgotten one)."""
     result = file.result
     label = file_label(result)
     if result.staging is not None:
-        if result.staging.count_valid():
-            store = (SQL_DIR / "load" / "store.sql").read_text().format(
-                staged=result.staging.name, table=result.source, **_columns_sql(SOURCES[result.source]))
-            con.execute(store, [result.month, load_id, result.sha256])
         result.staging.drop()
     _insert_rows(con, "quarantine", result.errors, load_id, result, label)
     _insert_rows(con, "warnings", result.warnings, load_id, result, label)

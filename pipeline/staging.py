@@ -5,8 +5,13 @@ temporary table would stay in memory.
 
 Every row of the file is staged with its line, whether it passed the contracts, and its key as the
 duplicate check saw it, so that keys sent again in a later chunk are found by one query over the whole file.
-In a refresh the table lives in the warehouse's connection and the load reads the valid rows from it; person
-identifiers are pseudonymised before they are staged, so no clear identifier can reach a spill file.
+Person identifiers are pseudonymised before they are staged, so no clear identifier can reach a spill file.
+
+In a refresh (`load_id` given) each valid row is written once: straight into its version table, with its
+lineage, record key and row hash (warehouse/load/store.sql), while the staging table keeps only the
+bookkeeping, the key and the person columns. A row found duplicated in a later chunk is taken out of the
+version table again, and a file refused or read again leaves nothing there. Without a load (`tipstats
+validate`, tests) every column is staged, in memory, and nothing is stored.
 """
 from __future__ import annotations
 
@@ -22,12 +27,13 @@ import pyarrow as pa
 
 from contracts.base import Source
 from pipeline import pseudonym
-from pipeline.settings import Limits
+from pipeline.settings import SQL_DIR, Limits
 
 _numbers = itertools.count(1)
 _scratch: duckdb.DuckDBPyConnection | None = None
 DTYPES = {"date": "datetime64[s]", "int": "Int64", "decimal": "Float64", "bool": "boolean"}
 FLAGS = ["position", "line", "valid", "flagged"]  # bookkeeping columns in front of the source's columns
+PERSON_KEYS = {"person_id": "person_key", "victim_id": "victim_key", "judge_id": "judge_key"}  # stored as
 
 
 def scratch() -> duckdb.DuckDBPyConnection:
@@ -48,38 +54,49 @@ class Staging:
 
     key: person columns are pseudonymised with it as they are staged, in the query that reads the chunk, so
     that only pseudonyms are written (None: kept as validated, for `validate` and tests, which stage in
-    memory).
+    memory). load_id (with the file's `result`): a refresh's load, whose version table gets the valid rows.
     """
 
-    def __init__(self, spec: Source, con: duckdb.DuckDBPyConnection | None = None, key: bytes | None = None):
+    def __init__(self, spec: Source, result=None, con: duckdb.DuckDBPyConnection | None = None,
+                 key: bytes | None = None, load_id: int | None = None):
         self.spec, self.key = spec, key
         self.con = con if con is not None else scratch()
         self.name = f"staged_{spec.name}_{next(_numbers)}"
         self.columns = [c.name for c in spec.columns] + ["withdrawn"]
+        self.store = None
+        if load_id is not None:  # (month, load_id, file hash): the lineage of every stored row
+            self.store = (result.month, load_id, result.sha256)
+            self.columns = list(dict.fromkeys([*spec.key, *spec.person_columns]))
         self.created = False
         # the table goes with the object: a validation result that is dropped leaves nothing behind
         self._finalizer = weakref.finalize(self, _drop, self.con, self.name)
 
     def append(self, typed: pd.DataFrame, lines: pd.Series, valid: pd.Series, flagged: pd.Series) -> None:
-        """Stage a chunk: `typed` holds every row (a row whose key failed an earlier stage has its first
-        required key column null, as the duplicate check saw it)."""
-        frame = typed[self.columns].copy()
+        """Stage a chunk (and store its valid rows, in a refresh): `typed` holds every row (a row whose key
+        failed an earlier stage has its first required key column null, as the duplicate check saw it)."""
+        frame = typed[[c.name for c in self.spec.columns] + ["withdrawn"]].copy()
         frame.insert(0, "flagged", flagged.to_numpy(dtype=bool))
         frame.insert(0, "valid", valid.to_numpy(dtype=bool))
         frame.insert(0, "line", lines.to_numpy(dtype="int64"))
         frame.insert(0, "position", typed.index.to_numpy(dtype="int64"))
         # scanned as an Arrow table named in the query: a frame registered with the connection stays pinned in
         # memory until the refresh's transaction ends (DuckDB 2), an Arrow table goes when the query ends
-        chunk = arrow(frame)  # noqa: F841 (read by name in the query)
-        rows, parameters = "select * from chunk", []
-        if self.key is not None:
+        chunk = arrow(frame)
+        if self.key is not None:  # pseudonymised once, in memory, for both writes below
             replaced = ", ".join(f"{pseudonym.sql(c)} as {c}" for c in self.spec.person_columns)
-            rows, parameters = f"select * replace ({replaced}) from chunk", list(pseudonym.pads(self.key))
+            # on a cursor of its own: it reads only the chunk, and a relation (no copy of the rows, unlike an
+            # execute() result's Arrow) may not run on a connection that has another result open
+            with self.con.cursor() as cursor:
+                chunk = cursor.sql(f"select * replace ({replaced}) from chunk",
+                                   params=list(pseudonym.pads(self.key))).to_arrow_table()
+        rows = f"select {', '.join(FLAGS + self.columns)} from chunk"
         if not self.created:
-            self.con.execute(f"create or replace table {self.name} as {rows}", parameters)
+            self.con.execute(f"create or replace table {self.name} as {rows}")
             self.created = True
         else:
-            self.con.execute(f"insert into {self.name} {rows}", parameters)
+            self.con.execute(f"insert into {self.name} {rows}")
+        if self.store is not None:
+            self.con.execute(store_sql(self.spec, "chunk"), list(self.store))
 
     def _duplicated(self) -> str:
         """SQL of the rows whose complete key another row of the file has too, and that the duplicate check
@@ -100,9 +117,12 @@ class Staging:
         return self.con.execute(f"{self._duplicated()} order by position limit {int(limit)}").df()
 
     def reject_duplicates(self) -> int:
-        """Hold back every duplicated row (_duplicated); how many there were."""
+        """Hold back every duplicated row (_duplicated), out of the version table too; how many there were."""
         if not self.created:
             return 0
+        if self.store is not None:
+            self.con.execute(f"""delete from {self.spec.name} where month = ? and load_id = ? and file_sha256 = ?
+                                 and line in (select line from ({self._duplicated()}))""", list(self.store))
         return self.con.execute(f"""update {self.name} set valid = false
                                     where position in (select position from ({self._duplicated()}))""").fetchone()[0]
 
@@ -121,6 +141,8 @@ class Staging:
 
     def valid(self) -> pd.DataFrame:
         """The valid rows with their line, typed as the contracts typed them (reads them all into memory)."""
+        if self.store is not None:
+            raise RuntimeError("a refresh's staging keeps no rows: they are in the version table")
         if not self.created:
             return pd.DataFrame(columns=["line", *self.columns])
         frame = self.con.execute(
@@ -133,8 +155,22 @@ class Staging:
         return frame
 
     def drop(self) -> None:
+        """Let go of the staging table (the stored rows stay)."""
         self._finalizer()
         self.created = False
+
+    def discard(self) -> None:
+        """Let go of the file: its stored rows too (a file refused or read again)."""
+        if self.store is not None and self.created:
+            self.con.execute(f"delete from {self.spec.name} where month = ? and load_id = ? and file_sha256 = ?",
+                             list(self.store))
+        self.drop()
+
+
+def store_sql(spec: Source, rows: str) -> str:
+    """warehouse/load/store.sql for one source, storing the valid rows of the relation `rows`."""
+    return (SQL_DIR / "load" / "store.sql").read_text().format(
+        staged=rows, table=spec.name, **_columns_sql(spec))
 
 
 def arrow(frame: pd.DataFrame) -> pa.Table:
@@ -147,3 +183,28 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"drop table if exists {name}")
     except duckdb.Error:
         pass  # the connection is closed or its transaction failed: the table went with the transaction
+
+
+def content_hash(spec, stored: bool = False) -> str:
+    """SQL for row_hash: the row's content, as staged or (stored=True) as stored, each value as the text of its
+    stored type (a date staged as a timestamp counts as the date). A missing value is chr(30), so that no value
+    run together with its neighbour reads as another."""
+    kinds = {c.name: c.kind for c in spec.columns} | {"withdrawn": "bool"}
+    values = []
+    for name, kind in kinds.items():
+        column = PERSON_KEYS.get(name, name) if stored else name
+        values.append(f"coalesce(cast({f'cast({column} as date)' if kind == 'date' else column} as varchar), chr(30))")
+    return "md5_number_lower(concat_ws(chr(31), " + ", ".join(values) + "))"
+
+
+def _columns_sql(spec) -> dict[str, str]:
+    """The column lists store.sql is written with, for one source."""
+    content = [c.name for c in spec.columns] + ["withdrawn"]
+    kept = [c if c in spec.key else f"case when withdrawn then null else {c} end as {c}"
+            for c in content if c != "withdrawn"]
+    return {
+        "kept": ", ".join(kept),
+        "record_key": "concat_ws(chr(31), " + ", ".join(f"coalesce({k}, '')" for k in spec.key) + ")",
+        "row_hash": content_hash(spec),
+        "renamed": ", ".join(f"{c} as {PERSON_KEYS[c]}" if c in PERSON_KEYS else c for c in content[:-1]),
+    }

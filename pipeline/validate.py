@@ -82,7 +82,7 @@ class FileResult:
         """Refuse the whole file: each of its rows is quarantined, the first `max_reasons` listed by line."""
         self.file_error = message
         if self.staging is not None:
-            self.staging.drop()
+            self.staging.discard()
             self.staging = None
         cap = max_reasons or Limits.from_env().max_reasons
         listed = self._lines[:cap]
@@ -118,12 +118,12 @@ def month_of(path: Path) -> str | None:
     return folder if MONTH_PATTERN.match(folder) else None
 
 
-def validate_month(folder: Path, staging: Callable[[Source], Staging] | None = None) -> MonthResult:
+def validate_month(folder: Path, staging: Callable[[Source, FileResult], Staging] | None = None) -> MonthResult:
     with closing(validate_months([folder], staging)) as months:
         return next(months)
 
 
-def validate_months(folders: list[Path], staging: Callable[[Source], Staging] | None = None
+def validate_months(folders: list[Path], staging: Callable[[Source, FileResult], Staging] | None = None
                     ) -> Iterator[MonthResult]:
     """Validate the months in order, one MonthResult at a time. The files are read and checked in a second
     thread that keeps a few chunks ahead, across files and months, while this one stages the checked rows
@@ -172,7 +172,7 @@ class _MonthPlan:
 
 
 def validate_file(path: Path, month: str, source: str | None = None, limits: Limits | None = None,
-                  staging: Callable[[Source], Staging] | None = None) -> FileResult:
+                  staging: Callable[[Source, FileResult], Staging] | None = None) -> FileResult:
     """Validate one file, reading it chunk by chunk (TIPSTATS_CHUNK_ROWS rows at a time) into a staging
     table (`staging` makes it; default: in memory, identifiers as validated). Every check is per row except
     the duplicate-key check, which also compares the keys of different chunks in the staging table."""
@@ -382,14 +382,14 @@ class _Gathered:
     warnings: list = field(default_factory=list)
 
 
-def _staged(checks: Iterator, spec: Source, make_staging: Callable[[Source], Staging]) -> FileResult:
+def _staged(checks: Iterator, spec: Source, make_staging: Callable[[Source, FileResult], Staging]) -> FileResult:
     """Consume one file's events: stage its checked rows, gather its errors and warnings."""
     while True:
         opened = next(checks)
         result, columns = opened.result, opened.columns
         if columns is None:
             return result
-        result.staging = make_staging(spec)
+        result.staging = make_staging(spec, result)
         gathered = _Gathered()
         while isinstance(chunk := next(checks), _CheckedChunk):
             gathered.chunks += 1
@@ -400,7 +400,7 @@ def _staged(checks: Iterator, spec: Source, make_staging: Callable[[Source], Sta
                 gathered.warnings.append(chunk.warnings)
                 result.staging.append(*chunk.staged)
         if chunk.again:
-            result.staging.drop()
+            result.staging.discard()
             continue
         if chunk.refused is not None:  # the whole file is refused: nothing read from it is reported
             result.format = result.encoding = result.delimiter = None

@@ -3,7 +3,7 @@ import duckdb
 import pytest
 
 from conftest import INV, JUD, PROS, TEST_KEY, VIC, csv_text, dump, header_only, xlsx_bytes
-from pipeline import build, load, pseudonym
+from pipeline import build, load, pseudonym, staging
 
 INV2 = {**INV, "case_id": "PZ-02/2024", "person_id": "5550001", "region": "PZ"}
 KEY = ("case_id", "person_id", "offence_code")
@@ -66,6 +66,31 @@ def test_hashes_of_an_older_warehouse_are_recomputed_once(env, refresh, query):
     assert log(query, "2024-02") == (1, 0, 0, 1, 0, 0)  # unchanged, not "replacing"
     assert query("select count(distinct row_hash), min(row_hash) <> 42 from investigations") == [(1, True)]
     assert query("select value from meta where name = 'row_hash'") == [(load.ROW_HASH,)]
+
+
+def test_each_valid_row_is_written_once_straight_into_its_version_table(env, refresh, query, monkeypatch):
+    """The staging table of a refresh keeps only each row's bookkeeping, key and identifiers; the valid rows go
+    to the version table chunk by chunk, and a key sent again in a later chunk takes its copies out again."""
+    monkeypatch.setenv("TIPSTATS_CHUNK_ROWS", "2")
+    rows = [{**INV, "case_id": f"PR-{i}/2024"} for i in range(5)] + [{**INV, "case_id": "PR-1/2024"}]
+    env.deliver("2024-01", investigations=rows)
+    staged, stored = [], []
+    append = staging.Staging.append
+
+    def spy(self, *args):
+        append(self, *args)
+        staged.append([c for (c,) in self.con.execute(f"select column_name from (describe {self.name})").fetchall()])
+        stored.append(self.con.execute("select count(*) from investigations").fetchone()[0])
+
+    monkeypatch.setattr(staging.Staging, "append", spy)
+    refresh()
+    assert staged == [["position", "line", "valid", "flagged", "case_id", "person_id", "offence_code"]] * 3
+    assert stored == [2, 4, 6]  # each chunk's valid rows, as it is checked
+    # lines 3 and 7 share a key across chunks: both copies are held back, out of the version table too
+    assert query("select line from investigations order by line") == [(2,), (4,), (5,), (6,)]
+    assert query('select line, "check" from quarantine order by line') == [(3, "duplicate_key"), (7, "duplicate_key")]
+    assert log(query, "2024-01") == (6, 4, 0, 0, 0, 2)
+    assert query("select count(*) from information_schema.tables where table_name like 'staged_%'") == [(0,)]
 
 
 def test_the_same_content_in_a_later_month_is_unchanged(env, refresh, query):

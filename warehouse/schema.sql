@@ -115,3 +115,10 @@ create table if not exists victims (
     citizenship varchar, exploitation_form varchar, referred_to_services boolean, sheltered boolean,
     repatriated boolean
 );
+
+-- current: the version of its record that the statistics count (the latest by reporting month, then load),
+-- kept by the rebuild (warehouse/load/current.sql); the stg_* views are the current versions
+alter table investigations add column if not exists current boolean default false;
+alter table prosecutions add column if not exists current boolean default false;
+alter table judgments add column if not exists current boolean default false;
+alter table victims add column if not exists current boolean default false;
