@@ -138,7 +138,7 @@ def isolate(patch: pytest.MonkeyPatch, root: Path, raw: Path) -> None:
     # refresh builds the reports when it loads something; the ingest tests do not need them (the report
     # tests switch it back on where they test it)
     patch.setenv("TIPSTATS_REPORT_ON_REFRESH", "0")
-    for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE", "BROWSER_PATH", "TIPSTATS_PACK"):
+    for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE", "BROWSER_PATH", "TIPSTATS_PACK", "TIPSTATS_IMAGES"):
         patch.delenv(name, raising=False)
     patch.setenv("HOME", str(home))
     patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
