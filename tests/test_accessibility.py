@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import isolate
-from pipeline import load
+from conftest import isolate, sample_copy
 from pipeline.cli import app
 from pipeline.config import Config, ConfigError
-from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -111,14 +109,14 @@ def names(sample) -> list[str]:
 
 # ------------------------------------------------------------------------------------------------- fixture
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """raw/ loaded; the English 2025 public edition, with a publisher in tipstats.toml (no citation given)."""
-    root = tmp_path_factory.mktemp("a11y")
+def sample(sample_root, tmp_path_factory):
+    """A copy of the shared sample warehouse; the English 2025 public edition, with a publisher in tipstats.toml
+    (no citation given), its charts drawn."""
+    root = sample_copy(sample_root, tmp_path_factory, "a11y")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
         (root / "tipstats.toml").write_text(PUBLISHER, encoding="utf-8")
         patch.setenv("TIPSTATS_CONFIG", str(root / "tipstats.toml"))
-        load.refresh(Settings.from_env())
         result = CliRunner().invoke(app, ["report", "--year", str(YEAR), "--language", "en"], prog_name="tipstats",
                                     catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, "")
