@@ -173,7 +173,7 @@ def sample_copy(sample_root: Path, tmp_path_factory, name: str) -> Path:
 def sample_report(sample_root: Path, tmp_path_factory) -> dict:
     """A copy of the shared sample with its 2025 report, public then restricted, in every language of the pack, with
     the defaults of tipstats.toml: for the modules that only read the editions (test_report, test_print,
-    test_languages); a test that changes a file works on a copy of its own. Only the English editions are drawn
+    test_languages, test_accessibility); a test that changes a file works on a copy of its own. Only the English editions are drawn
     (charts/ and report.pdf, by Chromium): the Albanian and Serbian ones are written with TIPSTATS_IMAGES=0, which
     leaves their pages as with images, and no test reads their image files. Returns the root and each command's
     (exit code, stdout, stderr): "public" and "restricted" (English), "public_translations" and
