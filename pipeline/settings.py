@@ -24,6 +24,14 @@ MAX_REASONS = 1_000
 MEMORY_MB = 768
 
 
+def images_wanted() -> bool:
+    """TIPSTATS_IMAGES=0 (or false, no, off): `tipstats report` starts no Chromium, so it draws no charts/NAME.png
+    or .svg and prints no report.pdf, and says nothing about it; everything else, report.html included, is written
+    exactly as with images (the page still links to the PNG and SVG files, which are not there). For the test suite
+    and for a quick look at a page; unlike a missing Chromium, it leaves the page as published."""
+    return os.environ.get("TIPSTATS_IMAGES", "").strip().lower() not in ("0", "false", "no", "off")
+
+
 class SettingsError(ValueError):
     """An environment variable with a value the pipeline cannot use; the message names it."""
 

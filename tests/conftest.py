@@ -23,6 +23,8 @@ from typer.testing import CliRunner
 # the tests are written against the Kosovo pack (DATA-SPEC as written), whatever the shell has chosen; a test
 # of another pack chooses it itself
 os.environ.pop("TIPSTATS_PACK", None)
+# and charts are drawn unless a test says otherwise (TIPSTATS_IMAGES=0), whatever the shell has set
+os.environ.pop("TIPSTATS_IMAGES", None)
 
 from contracts import SOURCES  # noqa: E402 (after the pack is settled)
 from contracts.base import header_name  # noqa: E402
@@ -138,7 +140,7 @@ def isolate(patch: pytest.MonkeyPatch, root: Path, raw: Path) -> None:
     # refresh builds the reports when it loads something; the ingest tests do not need them (the report
     # tests switch it back on where they test it)
     patch.setenv("TIPSTATS_REPORT_ON_REFRESH", "0")
-    for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE", "BROWSER_PATH", "TIPSTATS_PACK"):
+    for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE", "BROWSER_PATH", "TIPSTATS_PACK", "TIPSTATS_IMAGES"):
         patch.delenv(name, raising=False)
     patch.setenv("HOME", str(home))
     patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -165,6 +167,34 @@ def sample_copy(sample_root: Path, tmp_path_factory, name: str) -> Path:
     root = tmp_path_factory.mktemp(name)
     shutil.copytree(sample_root, root, dirs_exist_ok=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def sample_report(sample_root: Path, tmp_path_factory) -> dict:
+    """A copy of the shared sample with its 2025 report, public then restricted, in every language of the pack, with
+    the defaults of tipstats.toml: for the modules that only read the editions (test_report, test_print,
+    test_languages, test_accessibility); a test that changes a file works on a copy of its own. Only the English editions are drawn
+    (charts/ and report.pdf, by Chromium): the Albanian and Serbian ones are written with TIPSTATS_IMAGES=0, which
+    leaves their pages as with images, and no test reads their image files. Returns the root and each command's
+    (exit code, stdout, stderr): "public" and "restricted" (English), "public_translations" and
+    "restricted_translations" (Albanian and Serbian)."""
+    root = sample_copy(sample_root, tmp_path_factory, "report")
+    runner = CliRunner()
+
+    def run(*args: str | int) -> tuple[int, str, str]:
+        result = runner.invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    runs = {}
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, root, SAMPLE_RAW)
+        for edition, flags in (("public", ()), ("restricted", ("--restricted",))):
+            runs[edition] = run("report", "--year", 2025, "--language", "en", *flags)
+            patch.setenv("TIPSTATS_IMAGES", "0")
+            runs[f"{edition}_translations"] = run("report", "--year", 2025, "--language", "sq", "--language", "sr",
+                                                  *flags)
+            patch.delenv("TIPSTATS_IMAGES")
+    return {"root": root, **runs}
 
 
 @pytest.fixture(scope="module")

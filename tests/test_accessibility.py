@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import isolate
-from pipeline import load
+from conftest import isolate, sample_copy
 from pipeline.cli import app
 from pipeline.config import Config, ConfigError
-from pipeline.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -110,21 +108,37 @@ def names(sample) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------- fixture
+def edition(stdout: str) -> dict:
+    """The edition the report's line names ("Report 2025: FOLDER — …"): its folder and its page."""
+    folder = Path(re.match(r"Report \S+: (.+?) — ", stdout).group(1))
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    return {"folder": folder, "html": html, "page": parse(html)}
+
+
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """raw/ loaded; the English 2025 public edition, with a publisher in tipstats.toml (no citation given)."""
-    root = tmp_path_factory.mktemp("a11y")
+def sample(sample_report):
+    """The English 2025 public edition of the session's sample report (conftest.sample_report, the defaults of
+    tipstats.toml), its charts drawn, read only: the charts, their files, the page and its tables."""
+    code, stdout, stderr = sample_report["public"]
+    assert (code, stderr) == (0, "")
+    return edition(stdout)
+
+
+@pytest.fixture(scope="module")
+def published(sample_root, tmp_path_factory):
+    """A copy of the shared sample warehouse; the English 2025 public edition with a publisher in tipstats.toml (no
+    citation given): its methodology. Written with TIPSTATS_IMAGES=0: the page is the same as with images, and
+    the charts' files are read in `sample`'s edition."""
+    root = sample_copy(sample_root, tmp_path_factory, "a11y")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
         (root / "tipstats.toml").write_text(PUBLISHER, encoding="utf-8")
         patch.setenv("TIPSTATS_CONFIG", str(root / "tipstats.toml"))
-        load.refresh(Settings.from_env())
+        patch.setenv("TIPSTATS_IMAGES", "0")
         result = CliRunner().invoke(app, ["report", "--year", str(YEAR), "--language", "en"], prog_name="tipstats",
                                     catch_exceptions=False)
     assert (result.exit_code, result.stderr) == (0, "")
-    folder = Path(re.match(r"Report \S+: (.+?) — ", result.stdout).group(1))
-    html = (folder / "report.html").read_text(encoding="utf-8")
-    return {"folder": folder, "html": html, "page": parse(html)}
+    return edition(result.stdout)
 
 
 def figure(sample, name: str) -> Node:
@@ -201,8 +215,8 @@ def test_every_table_has_a_caption_and_scope_on_its_headers(sample):
 
 
 # ------------------------------------------------------------------------------------------- methodology
-def test_the_methodology_states_the_groups_from_the_statute_table(sample):
-    section = sample["page"].one("section", id="section-methodology")
+def test_the_methodology_states_the_groups_from_the_statute_table(published):
+    section = published["page"].one("section", id="section-methodology")
     assert [h.text() for h in section.all("h3")] == ["What is counted", "Offence groups",
                                                      "Sentences below the statutory minimum", "Small counts",
                                                      "Revisions", "Publisher"]
@@ -221,8 +235,8 @@ def test_the_methodology_states_the_groups_from_the_statute_table(sample):
     assert rows[4][4] == "14 April 2019 – in force"
 
 
-def test_the_methodology_states_grounds_suppression_revisions_and_publisher(sample):
-    section = sample["page"].one("section", id="section-methodology")
+def test_the_methodology_states_grounds_suppression_revisions_and_publisher(published):
+    section = published["page"].one("section", id="section-methodology")
     paragraphs = [p.text() for p in section.all("p")]
     assert (
         "A sentence below the statutory minimum counts as having a legal ground when the court recorded one of these "

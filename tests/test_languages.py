@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
-from conftest import isolate, sample_copy
 from contracts import pack
 from pipeline import template
-from pipeline.cli import app
 from pipeline.config import ENGLISH_ONLY, LABELS_DIR, Labels
 
-REPO = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ("sq", "sr")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -30,11 +26,6 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 def plural_forms(language: str) -> set[str]:
     return Labels.of(language).locale.plural_form.tags | {"other"}
-
-
-def run(*args: str):
-    result = CliRunner().invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 # ------------------------------------------------------------------------------------------- the tables
@@ -170,15 +161,12 @@ def test_the_country_is_named_in_the_language_of_the_edition():
 
 # -------------------------------------------------------------------------------------- the editions
 @pytest.fixture(scope="module")
-def editions(sample_root, tmp_path_factory):
-    """The sample's 2025 report in Albanian and Serbian (no Chromium: the page, tables and workbooks)."""
-    root = sample_copy(sample_root, tmp_path_factory, "languages")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, root, REPO / "raw")
-        patch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-        result = run("report", "--year", "2025", "--language", "sq", "--language", "sr")
+def editions(sample_report):
+    """The sample's 2025 report in Albanian and Serbian (conftest.sample_report: the page, tables and workbooks,
+    written with TIPSTATS_IMAGES=0), read only."""
+    result = sample_report["public_translations"]
     assert result[0] == 0, result
-    return root / "reports"
+    return sample_report["root"] / "reports"
 
 
 def english_pieces(language: str) -> dict[str, str]:

@@ -7,21 +7,13 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from conftest import INV, VIC, isolate, sample_copy
-from pipeline.cli import app
+from conftest import INV, VIC
 
-REPO = Path(__file__).resolve().parents[1]
 YEAR = 2025
 TITLE = "Trafficking in persons in Kosovo: investigations, prosecutions and convictions, 2025"
 A4 = (595.28, 841.89)  # points
 CHARTS = 10  # at least: the charts of the first edition
-
-
-def run(*args: str):
-    result = CliRunner().invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def folder_of(stdout: str) -> Path:
@@ -30,14 +22,10 @@ def folder_of(stdout: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample(sample_root, tmp_path_factory):
-    """A copy of the shared sample warehouse; the English 2025 edition, public and restricted, with the defaults of
-    tipstats.toml (no [publisher] given)."""
-    root = sample_copy(sample_root, tmp_path_factory, "print")
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, root, REPO / "raw")
-        public = run("report", "--year", YEAR, "--language", "en")
-        restricted = run("report", "--year", YEAR, "--language", "en", "--restricted")
+def sample(sample_report):
+    """The session's English 2025 edition of the sample (conftest.sample_report), public and restricted, with the
+    defaults of tipstats.toml (no [publisher] given), read only."""
+    public, restricted = sample_report["public"], sample_report["restricted"]
     for code, _, stderr in (public, restricted):
         assert (code, stderr) == (0, "")
     return {"public": folder_of(public[1]), "restricted": folder_of(restricted[1])}

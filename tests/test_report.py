@@ -35,15 +35,16 @@ def run(*args: str):
 
 # ------------------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def sample(sample_root, tmp_path_factory):
-    """A copy of the shared sample warehouse; the 2025 report built as the public and the restricted edition."""
-    root = sample_copy(sample_root, tmp_path_factory, "report")
+def sample(sample_report):
+    """The session's 2025 report of the sample (conftest.sample_report: the public and the restricted edition, in
+    every language, the English ones with their images), read only."""
+    root = sample_report["root"]
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, REPO / "raw")
-        public = run("report", "--year", YEAR)
-        restricted = run("report", "--year", YEAR, "--restricted")
         stats_json = run("stats", "--year", YEAR, "--group", "trafficking", "--json")
-    return {"root": root, "public": public, "restricted": restricted, "stats": json.loads(stats_json[1]),
+    return {"root": root, "public": sample_report["public"], "restricted": sample_report["restricted"],
+            "translations": [sample_report["public_translations"], sample_report["restricted_translations"]],
+            "stats": json.loads(stats_json[1]),
             # public and restricted editions apart (issue 12 point 10), each edition in its language's folder
             "folder": root / "reports" / "public" / str(YEAR) / "en",
             "restricted_folder": root / "reports" / "restricted" / str(YEAR) / "en"}
@@ -62,8 +63,7 @@ def read_csv(path: Path) -> list[list[str]]:
 
 # ----------------------------------------------------------------------------------------------- the files
 def test_report_writes_every_part_and_says_where(sample):
-    for edition in ("public", "restricted"):
-        code, stdout, stderr = sample[edition]
+    for code, stdout, stderr in [sample["public"], sample["restricted"], *sample["translations"]]:
         assert code == 0, stderr
         assert stderr == ""
         assert re.match(rf"Report {YEAR}( \(RESTRICTED\))?: .* — 12 charts, \d+ tables, ", stdout), stdout
@@ -244,6 +244,40 @@ def test_without_chromium_everything_else_is_written_and_one_line_says_so(env, c
         assert (folder / name).is_file(), name
     assert (env.reports / "restricted" / "2024-01" / "en" / "quality-police.xlsx").is_file()
     assert 'id="chart-trends"' in (folder / "report.html").read_text(encoding="utf-8")  # drawn by plotly.js
+
+
+def test_without_images_the_page_is_the_page_with_images(sample, sample_root, tmp_path_factory):
+    """TIPSTATS_IMAGES=0, which the tests that are not about charts or report.pdf use: no Chromium and no warning;
+    the same files as the English edition with images but charts/ and report.pdf, and the same page, links to the
+    PNG and SVG files included. What differs is inherent: the time each page says it was built."""
+    root = sample_copy(sample_root, tmp_path_factory, "no-images")  # the same warehouse, no edition before
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(patch, root, REPO / "raw")
+        patch.setenv("TIPSTATS_IMAGES", "0")
+        code, stdout, stderr = run("report", "--year", YEAR, "--language", "en")
+    assert (code, stderr) == (0, "")
+    assert re.match(rf"Report {YEAR}: .* — 12 charts, \d+ tables, ", stdout), stdout
+    drawn, plain = sample["folder"], root / "reports" / "public" / str(YEAR) / "en"
+
+    def files(folder: Path) -> set[str]:
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+    images = {f"charts/{name}.{suffix}" for name in CHART_TRACES for suffix in ("png", "svg")}
+    assert files(drawn) - files(plain) == images | {"report.pdf"}
+    assert files(plain) < files(drawn)
+    assert not (plain / "charts").exists()
+
+    def built_left_out(page: str) -> str:  # "…; built 2 December 2026, 16:40." on the cover
+        page, n = re.subn(r"; built [^<]+\.</p>", "; built ….</p>", page)
+        assert n == 1
+        return page
+
+    page = (plain / "report.html").read_text(encoding="utf-8")
+    assert "charts/trends.png" in page and "charts/trends.svg" in page
+    assert built_left_out(page) == built_left_out((drawn / "report.html").read_text(encoding="utf-8"))
+    for name in sorted(files(plain)):
+        if name.endswith((".csv", ".md")):
+            assert (plain / name).read_bytes() == (drawn / name).read_bytes(), name
 
 
 def test_browser_named_in_the_configuration(env, cli, refresh, monkeypatch):

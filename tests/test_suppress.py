@@ -532,27 +532,24 @@ def test_lp_audit_random_tables(data):
 
 # ------------------------------------------------------------------------------------- the sample editions
 @pytest.fixture(scope="module")
-def sample_editions(tmp_path_factory):
-    """raw/ loaded into a fresh warehouse; the public 2024 and then the 2025 report (which revises the
-    2024 column the 2024 edition published), without chart images; their grids as count_grids builds them."""
+def sample_editions(sample_root, tmp_path_factory):
+    """A copy of the shared sample warehouse (raw/ loaded); the public 2024 and then the 2025 report (which revises
+    the 2024 column the 2024 edition published), without chart images; their grids as count_grids builds them."""
     import duckdb
     from typer.testing import CliRunner
 
-    from conftest import isolate
-    from pipeline import load
+    from conftest import isolate, sample_copy
     from pipeline.cli import app
     from pipeline.config import Config
     from pipeline.publication import figures, protection
     from pipeline.publication.periods import Period
-    from pipeline.settings import Settings
 
     repo = Path(__file__).resolve().parents[1]
-    root = tmp_path_factory.mktemp("suppress")
+    root = sample_copy(sample_root, tmp_path_factory, "suppress")
     (root / "tipstats.toml").write_text('[charts]\nbrowser = "/nonexistent/chromium"\n', encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         isolate(patch, root, repo / "raw")
         patch.setenv("TIPSTATS_CONFIG", str(root / "tipstats.toml"))
-        load.refresh(Settings.from_env())
         for year in (2024, 2025):
             result = CliRunner().invoke(app, ["report", "--year", str(year)], catch_exceptions=False)
             assert result.exit_code == 0, result.stderr

@@ -30,7 +30,9 @@ def loaded(tmp_path_factory):
     env = {**os.environ, "TIPSTATS_PACK": "us-federal", "TIPSTATS_RAW": str(root / "raw"),
            "TIPSTATS_WAREHOUSE": str(root / "warehouse" / "tipstats.duckdb"),
            "TIPSTATS_REPORTS": str(root / "reports"), "TIPSTATS_KEY": "tipstats-test-key-0123456789abcdef",
-           "TIPSTATS_REPORT_ON_REFRESH": "0", "HOME": str(root), "PYTHONPATH": str(REPO)}
+           "TIPSTATS_REPORT_ON_REFRESH": "0", "HOME": str(root), "PYTHONPATH": str(REPO),
+           # no test here reads a chart image or report.pdf: the report is written without Chromium
+           "TIPSTATS_IMAGES": "0"}
     for name in ("TIPSTATS_CONFIG", "TIPSTATS_KEY_FILE"):
         env.pop(name, None)
 

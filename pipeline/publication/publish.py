@@ -20,6 +20,7 @@ from pipeline.publication import images, pdf, revisions, spreadsheets, tables
 from pipeline.publication.editions import RESTRICTED, Edition, build
 from pipeline.publication.page import page, pdf_footer
 from pipeline.publication.periods import MONTH, PUBLIC, RESTRICTED_FOLDER, Period, ReportError, default_periods
+from pipeline.settings import images_wanted
 
 
 def write(edition: Edition, advance: Callable[[], None] = lambda: None) -> list[Path]:
@@ -107,7 +108,8 @@ class Result:
 
 
 def run(config: Config, period: Period, restricted: bool = False, con: duckdb.DuckDBPyConnection | None = None) -> Result:
-    """Build and write one edition, with a progress display on stderr when it is a terminal."""
+    """Build and write one edition, with a progress display on stderr when it is a terminal; its charts/ and
+    report.pdf too, unless TIPSTATS_IMAGES=0 (pipeline.settings.images_wanted)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     started = time.perf_counter()
@@ -127,19 +129,20 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
         written = write(staged, lambda: progress.advance(task))
         faults.checkpoint("mid_report")
         computing = time.perf_counter() - started
-        drawing = progress.add_task(f"report {period.label}: drawing charts", total=2 * len(edition.charts))
-        try:
-            written += images.export_images(edition.charts, staged.folder / "charts", config,
-                                            lambda: progress.advance(drawing))
-        except images.NoBrowser as e:
-            edition.images_missing = str(e)
-            # the page links to the PNG and SVG files: written again without the links
-            (staged.folder / "report.html").write_text(page(edition), encoding="utf-8")
-        if edition.images_missing is None:  # else the one line already says that report.pdf was not printed
+        if images_wanted():  # TIPSTATS_IMAGES=0: no Chromium, and the page left as it is (with its links)
+            drawing = progress.add_task(f"report {period.label}: drawing charts", total=2 * len(edition.charts))
             try:
-                written.append(pdf.print_pdf(staged.folder / "report.html", config, pdf_footer(edition)))
+                written += images.export_images(edition.charts, staged.folder / "charts", config,
+                                                lambda: progress.advance(drawing))
             except images.NoBrowser as e:
                 edition.images_missing = str(e)
+                # the page links to the PNG and SVG files: written again without the links
+                (staged.folder / "report.html").write_text(page(edition), encoding="utf-8")
+            if edition.images_missing is None:  # else the one line already says that report.pdf was not printed
+                try:
+                    written.append(pdf.print_pdf(staged.folder / "report.html", config, pdf_footer(edition)))
+                except images.NoBrowser as e:
+                    edition.images_missing = str(e)
         put_in_place(staged.folder, edition.folder)
         written = [edition.folder / path.relative_to(staged.folder) for path in written]
         revisions.write_record(edition.record, config.output, edition.built_at)
