@@ -28,17 +28,11 @@ _PANDAS_TYPES = {pyarrow.int64(): pd.Int64Dtype(), pyarrow.float64(): pd.Float64
 FAILURE_COLUMNS = ["index", "column", "check"]
 
 
-_ON_POLARS: dict[int, pp.DataFrameSchema] = {}  # by id: the base schemas are cached, one object each
-
-
 def on_polars(schema: pa.DataFrameSchema) -> pp.DataFrameSchema:
     """The same contract as a pandera-polars schema: the same Check objects, the dtypes polars names."""
-    if id(schema) in _ON_POLARS:
-        return _ON_POLARS[id(schema)]
     columns = {name: pp.Column(POLARS_TYPES[str(column.dtype)], column.checks, nullable=column.nullable)
                for name, column in schema.columns.items()}
-    _ON_POLARS[id(schema)] = pp.DataFrameSchema(columns, checks=schema.checks, strict=True, name=schema.name)
-    return _ON_POLARS[id(schema)]
+    return pp.DataFrameSchema(columns, checks=schema.checks, strict=True, name=schema.name)
 
 
 def contract_stages(normal: pd.DataFrame, spec: Source, month: str, decimal_comma: bool):
@@ -73,7 +67,7 @@ def _without(values: pl.Series, rows) -> pl.Series:
     return values.scatter(rows, None) if len(rows) else values
 
 
-_STRUCTURES_VALID: set[tuple] = set()
+_STRUCTURES_VALID: set[tuple] = set()  # (schema name, columns, dtypes) pandera-polars accepted
 
 
 def failures(schema: pa.DataFrameSchema, frame: pl.DataFrame, spec: Source) -> pd.DataFrame:
