@@ -298,9 +298,7 @@ def scan_raw(raw: Path) -> RawScan:
             label = f"{folder.name}/{path.name}"
             scan.files += 1
             try:
-                # the row-by-row reader: the Arrow reader would raise SlowPath part-way through a file it
-                # cannot take, and the audit reads every file once
-                with open_file(path, fast=False) as stream:
+                with open_file(path) as stream:
                     scan.sha[label] = stream.sha256
                     names = [normalise_header(h) for h in stream.header]
                     columns = [(i, n) for i, n in enumerate(names) if n in wanted]

@@ -7,13 +7,12 @@ Files are read as a stream: `open_file` checks the file (size limit, encoding, h
 yields the rows a bounded number at a time, so a large file is never held in memory as text. `read_file`
 collects every chunk into one `RawFile` (for tests and small files).
 
-A well-formed CSV file (every row as wide as the header, no blank line) is parsed by Arrow's CSV reader, in
-C++ and without a Python object per cell; any other file by Python's csv module, which can say what is
-wrong with each row. Both give the same cells and lines (tests/test_fuzz.py compares them); when the Arrow
-reader meets what it cannot take part-way, it raises `SlowPath` and the caller reads the file again.
+A CSV file is parsed by Arrow's CSV reader, in C++ and without a Python object per cell, and by nothing else
+(CsvStream says what is done around it); an XLSX file by expat, and its rows become the same text cells.
 """
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import hashlib
@@ -24,6 +23,8 @@ import re
 import stat
 import time
 import zipfile
+from array import array
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -44,16 +45,20 @@ from pipeline.settings import Limits
 FORMATS = (".csv", ".xlsx")
 DELIMITERS = (",", ";")
 BLOCK = 1 << 20
-# csv refuses a longer cell with its own error, which becomes a file-level refusal naming the file
+# a longer cell refuses the file (with the line it is on); the limit is kept as the csv module's, which the
+# XLSX reader and the audit read too
 csv.field_size_limit(1 << 20)
-# a physical line longer than this is refused before it is held whole (a cell is at most 1 MiB anyway)
-MAX_LINE_CHARS = 64 << 20
 # the delimiter is sniffed from the header line, or its first characters when it is absurdly long
 SNIFF_CHARS = 4 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
 # the characters str.strip() removes, so that both readers see the same rows as blank
 BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]*$"
-ARROW_BLOCK = 16 << 20  # bytes the Arrow reader parses at a time
+# bytes the Arrow reader parses at a time: a longer row refuses the file (a cell is at most 1 MiB), and the
+# uneven rows of one block are what is held as Python text at most (1M of them for a block of "1\n" lines)
+ARROW_BLOCK = 2 << 20
+ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError)
+# a line above the header holding only these is blank, and skipped (whitespace as str.strip sees it)
+BLANK_LINE = re.compile(r"[\s,;]*")
 # the bytes each single-byte encoding a pack may accept leaves undefined (ISO-8859-2: the C1 controls, which no
 # text holds): a file holding one is not in that encoding
 UNDEFINED = {
@@ -68,9 +73,7 @@ ENCODING_NAMES = {"cp1250": "Windows-1250", "cp1252": "Windows-1252", "iso-8859-
 UTF8_MULTIBYTE = re.compile(b"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 XLSX_MAX_ROWS = 1_048_576  # a worksheet holds no more rows (a larger row number is a damaged file)
 MAX_COLUMNS = 1_000  # a header wider than this is no delivery (a source has about 20 columns)
-# uneven rows the Arrow reader may hold as text until their chunk is made; a file with more of them close
-# together (millions of lines of ",") is read by the row-by-row reader, in bounded memory
-MAX_UNEVEN = 100_000
+STRING_COLUMNS = {f"f{i}": pa.string() for i in range(MAX_COLUMNS + 1)}  # every cell is text
 
 
 NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
@@ -85,11 +88,6 @@ def quoted(text: str) -> str:
 
 class FileRefused(Exception):
     """A file that cannot be read as a delivery; the message is one line saying why."""
-
-
-class SlowPath(Exception):
-    """The Arrow reader met a row it cannot take as it is (too short or long, a blank line, a huge cell):
-    the file must be read again by the row-by-row reader (open_file(..., fast=False))."""
 
 
 @dataclass
@@ -202,9 +200,8 @@ class RawStream:
         return Chunk(cells, lines, too_many)
 
 
-def open_file(path: Path, limits: Limits | None = None, fast: bool = True) -> RawStream:
-    """Check a file and read its header; FileRefused (one line naming the file) when it cannot be a delivery.
-    fast=False: never the Arrow reader (after it raised SlowPath)."""
+def open_file(path: Path, limits: Limits | None = None) -> RawStream:
+    """Check a file and read its header; FileRefused (one line naming the file) when it cannot be a delivery."""
     limits = limits or Limits.from_env()
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -223,18 +220,14 @@ def open_file(path: Path, limits: Limits | None = None, fast: bool = True) -> Ra
         raise FileRefused(f"{path.name}: {mb(size)}, larger than the limit of {limits.max_file_mb:,} MB "
                           "(TIPSTATS_MAX_FILE_MB); refused unread: split the delivery or raise the limit")
     if suffix == ".csv":
-        return CsvStream.open(path, limits, fast)
+        return CsvStream.open(path, limits)
     return XlsxStream.open(path, limits)
 
 
 def read_file(path: Path, limits: Limits | None = None) -> RawFile:
     """The whole file at once (every chunk collected)."""
-    try:
-        with open_file(path, limits) as stream:
-            chunks = list(stream.chunks())
-    except SlowPath:
-        with open_file(path, limits, fast=False) as stream:
-            chunks = list(stream.chunks())
+    with open_file(path, limits) as stream:
+        chunks = list(stream.chunks())
     cells = pd.concat([c.cells for c in chunks]) if len(chunks) > 1 else chunks[0].cells
     return RawFile(path, stream.sha256, stream.format, stream.header, cells.reset_index(drop=True),
                    [line for c in chunks for line in c.lines], [p for c in chunks for p in c.too_many_cells],
@@ -337,167 +330,201 @@ def sniff_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
+def line_breaks(column) -> np.ndarray:
+    """The line breaks in each cell of an Arrow string column (\\r\\n, \\r and \\n each one), as the csv
+    module and a text editor count them."""
+    return pc.subtract(pc.add(pc.count_substring(column, "\r"), pc.count_substring(column, "\n")),
+                       pc.count_substring(column, "\r\n")).to_numpy(zero_copy_only=False)
+
+
+def breaks_in(text: str) -> int:
+    return text.count("\r") + text.count("\n") - text.count("\r\n")
+
+
 class CsvStream(RawStream):
+    """A CSV delivery, parsed by Arrow's CSV reader, the one CSV parser (in C++, no Python object per cell).
+
+    What Arrow does not do is done around it, on bytes and line counts, never by parsing CSV a second way:
+    - the encoding is found first (detect_encoding, every byte) and Arrow decodes with it;
+    - blank lines above the header are skipped as lines;
+    - the physical line of every row is counted from the line breaks inside its cells;
+    - a row not as wide as the header, which Arrow hands back with its text and its width, is parsed again
+      by Arrow at its own width (many such rows at once) and cut or padded as the spec says; these rows
+      count towards the chunk they are in, so that a file of millions of them is read in bounded memory."""
+
     format = "csv"
 
     @classmethod
-    def open(cls, path: Path, limits: Limits, fast: bool = True) -> "CsvStream":
+    def open(cls, path: Path, limits: Limits) -> "CsvStream":
         sha, encoding = detect_encoding(path)
         stream = cls(path, sha, limits)
         stream.encoding = encoding
-        stream._text = open(path, encoding=encoding, newline="", errors="strict")
+        stream._binary = None
         try:
-            stream.delimiter = sniff_delimiter(stream._first_line())
-            stream._text.seek(0)
-            stream._reader = csv.reader(stream._lines(), delimiter=stream.delimiter, quotechar='"')
-            stream._previous_end = 0
-            for line, record in stream._records():
-                stream.header = record
-                break
-            else:
+            skipped, first_line = stream._blank_lines_above_header()
+            if not first_line:
                 raise FileRefused(f"{path.name}: no header row")
-            stream._check_header()
-            # the Arrow reader numbers lines from a header that is the file's first line, and one line long
-            stream.fast = fast and line == 1 and stream._reader.line_num == 1
+            stream.delimiter = sniff_delimiter(first_line)
+            stream._record_base = skipped + 2  # Arrow numbers rows from 1, the skipped lines and the header too
+            # uneven rows in the order Arrow meets them: record (0 = the first after the header), text, width
+            stream._uneven_records, stream._uneven_rows = array("q"), []
+            stream._binary = open(path, "rb")  # a file name need not be valid UTF-8 for Python to open it
+            with stream._arrow_errors(skipped + 1):
+                try:
+                    stream._open_reader(stream._binary, skipped)
+                except pa.ArrowInvalid as e:
+                    if "cannot infer number of columns" not in str(e):
+                        raise
+                    # Arrow takes the width from a header it has seen end: a header-only file without a final
+                    # line end (within one block, or Arrow would have said the row is too long) gets one
+                    stream._binary.seek(0)
+                    stream._open_reader(io.BytesIO(stream._binary.read() + b"\n"), skipped)
+            stream._read_header(skipped)
+        except StopIteration:  # Arrow read no row at all
+            stream.close()
+            raise FileRefused(f"{path.name}: no header row") from None
         except BaseException:
             stream.close()
             raise
         return stream
 
     def close(self) -> None:
-        self._text.close()
         if getattr(self, "_binary", None) is not None:
             self._binary.close()
 
-    def _first_line(self) -> str:
-        """The text up to the first `\\n` (or its first SNIFF_CHARS characters)."""
-        parts, length = [], 0
-        while length < SNIFF_CHARS:
-            block = self._text.read(min(BLOCK, SNIFF_CHARS - length))
-            if not block:
-                break
-            end = block.find("\n")
-            if end >= 0:
-                parts.append(block[:end])
-                break
-            parts.append(block)
-            length += len(block)
-        return "".join(parts)
+    def _open_reader(self, source, skipped: int) -> None:
+        encoding = "utf8" if self.encoding.startswith("utf-8") else self.encoding
+        self._reader = pacsv.open_csv(
+            source,
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, skip_rows=skipped, block_size=ARROW_BLOCK,
+                                           use_threads=False, encoding=encoding),
+            parse_options=self._parse_options(self._keep_uneven),
+            convert_options=pacsv.ConvertOptions(column_types=STRING_COLUMNS, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+        self._first = self._reader.read_next_batch()
 
-    def _lines(self) -> Iterator[str]:
-        """Physical lines (universal newlines, untranslated), none held longer than MAX_LINE_CHARS."""
-        number = 0
-        while True:
-            try:
-                line = self._text.readline(MAX_LINE_CHARS)
-            except UnicodeDecodeError as e:  # the file changed since its encoding was checked
-                raise FileRefused(f"{self.path.name}: changed while it was read ({e.reason})") from None
-            if not line:
-                return
-            number += 1
-            if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-                raise FileRefused(f"{self.path.name}: line {number}: longer than {MAX_LINE_CHARS:,} characters, "
-                                  "unreadable CSV")
-            yield line
+    def _parse_options(self, invalid_row_handler=None) -> pacsv.ParseOptions:
+        return pacsv.ParseOptions(delimiter=self.delimiter, quote_char='"', double_quote=True, escape_char=False,
+                                  newlines_in_values=True, ignore_empty_lines=False,
+                                  invalid_row_handler=invalid_row_handler)
 
-    def _records(self) -> Iterator[tuple[int, list[str]]]:
-        reader = self._reader
+    def _blank_lines_above_header(self) -> tuple[int, str]:
+        """(blank lines above the header, the header line's first SNIFF_CHARS characters): Arrow skips the
+        first as lines, the delimiter is sniffed from the second. A line is blank when it holds only spaces and
+        the file's delimiter (its cells are empty), as Python's csv module and the spec see it: the delimiter
+        is sniffed from the first line holding anything else, and a line above it of spaces and the other
+        delimiter is the header (one cell)."""
+        blank_for = []  # for each line above the one sniffed: (blank if "," is the delimiter, if ";" is)
+        comma = semicolon = True
+        with open(self.path, encoding=self.encoding, newline="", errors="strict") as text:
+            while piece := text.readline(SNIFF_CHARS):
+                if not BLANK_LINE.fullmatch(piece):
+                    delimiter = sniff_delimiter(piece)
+                    skipped = next((i for i, b in enumerate(blank_for) if not b[delimiter == ";"]), len(blank_for))
+                    return skipped, piece
+                comma, semicolon = comma and ";" not in piece, semicolon and "," not in piece
+                if piece.endswith(("\n", "\r")):  # else the line goes on in the next piece
+                    blank_for.append((comma, semicolon))
+                    comma = semicolon = True
+        return len(blank_for), ""
+
+    def _read_header(self, skipped: int) -> None:
+        first = self._first
+        self.header = [column[0].as_py() for column in first.columns]
+        self._check_header()
+        line = skipped + 1
+        if any(len(name) > csv.field_size_limit() for name in self.header):
+            raise self._cell_too_long(line)
+        if not any(name.strip() for name in self.header):  # a row of empty quoted cells
+            raise FileRefused(f"{self.path.name}: line {line}: no header row, only empty cells: put the header "
+                              "on the first line")
+        self._next_line = line + 1 + sum(map(breaks_in, self.header))
+        self._record = self._start = 0
+
+    def _keep_uneven(self, row) -> str:
+        if row.number is None:  # known whenever Arrow parses in one thread, as here
+            return "error"
+        self._uneven_records.append(row.number - self._record_base)
+        self._uneven_rows.append((row.text, row.actual_columns))
+        return "skip"
+
+    @contextmanager
+    def _arrow_errors(self, line: int):
+        """Arrow's errors as a refusal naming the file and the line where Arrow stopped (never its message,
+        which may quote a row: an identifier of the file)."""
         try:
-            for record in reader:
-                start, self._previous_end = self._previous_end + 1, reader.line_num
-                if self.header:
-                    self._count_rows(1)
-                if not any(cell.strip() for cell in record):
-                    continue  # blank lines carry nothing
-                yield start, record
-        except csv.Error as e:
-            what = (f"a cell longer than {csv.field_size_limit():,} characters" if "field limit" in str(e)
-                    else str(e))
-            raise FileRefused(f"{self.path.name}: line {reader.line_num}: unreadable CSV ({what}); check the "
-                              "quoting of that line") from None
-
-    def records(self) -> Iterator[tuple[int, list[str]]]:
-        return self._records()
+            yield
+        except ARROW_ERRORS as e:
+            if isinstance(e, UnicodeDecodeError) or "UTF8" in str(e):  # the file changed since it was checked
+                raise FileRefused(f"{self.path.name}: changed while it was read (no longer "
+                                  f"{ENCODING_NAMES.get(self.encoding, 'UTF-8')} text)") from None
+            if "Empty CSV" in str(e):
+                raise FileRefused(f"{self.path.name}: no header row") from None
+            raise FileRefused(f"{self.path.name}: line {line}: unreadable CSV (a row longer than "
+                              f"{ARROW_BLOCK >> 20} MB, or a quote that is never closed); check the quoting of "
+                              "that line") from None
 
     def chunks(self) -> Iterator[Chunk]:
-        return self._arrow_chunks() if self.fast else super().chunks()
-
-    def _arrow_chunks(self) -> Iterator[Chunk]:
-        """The rows as the csv module would give them, parsed by Arrow. A row not as wide as the header is
-        handed back by Arrow with its record number and its text; the csv module reads it (rare rows, so
-        the cost does not matter) and it is put back in its place. SlowPath when Arrow cannot go on."""
-        names = [str(i) for i in range(len(self.header))]
+        """The rows in chunks of `chunk_rows` records (Arrow's rows and the uneven ones together)."""
         size = self.limits.chunk_rows
-        uneven: dict[int, str] = {}  # record (0 = the first after the header) → text, rows Arrow skipped
-
-        def keep_uneven(row) -> str:
-            if row.number is None or len(uneven) >= MAX_UNEVEN:
-                return "error"
-            uneven[row.number - 2] = row.text  # Arrow numbers records from 1, the header's
-            return "skip"
-
-        try:
-            self._binary = open(self.path, "rb")  # a file name need not be valid UTF-8 for Python to open it
-            reader = pacsv.open_csv(
-                self._binary,
-                read_options=pacsv.ReadOptions(
-                    column_names=names, skip_rows=1, block_size=ARROW_BLOCK, use_threads=False,
-                    encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.delimiter, quote_char='"', double_quote=True, escape_char=False,
-                    newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep_uneven),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-                    quoted_strings_can_be_null=False),
-            )
-            self._start, self._record, self._next_line = 0, 0, 2
-            buffered, rows = [], 0
-            for batch in reader:
-                buffered.append(batch)
-                rows += batch.num_rows
-                while rows >= size:
-                    table = pa.Table.from_batches(buffered)
-                    yield self._arrow_chunk(table.slice(0, size), uneven)
-                    rest = table.slice(size)
-                    buffered, rows = rest.to_batches(), rest.num_rows
-            if rows or uneven or self._start == 0:
-                yield self._arrow_chunk(pa.Table.from_batches(buffered, reader.schema), uneven)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise SlowPath(self.path.name) from None
+        schema = self._first.schema
+        batch, self._first = self._first.slice(1), None  # the rows of the header's batch after it
+        buffered, rows = [], 0
+        while True:
+            buffered.append(batch)
+            rows += batch.num_rows
+            while True:  # every record up to the end of this batch is known: Arrow's rows or uneven ones
+                uneven = bisect.bisect_left(self._uneven_records, self._record + size)
+                if size - uneven > rows:
+                    break
+                table = pa.Table.from_batches(buffered, schema)
+                yield self._chunk(table.slice(0, size - uneven), uneven)
+                rest = table.slice(size - uneven)
+                buffered, rows = rest.to_batches(), rest.num_rows
+            try:
+                batch = self._reader.read_next_batch()
+            except StopIteration:
+                break
+            except ARROW_ERRORS as e:
+                # the line Arrow stopped at is the one after the rows it gave: number those first (a cell too
+                # long among them is the earlier, and more precise, reason)
+                self._chunk(pa.Table.from_batches(buffered, schema), len(self._uneven_records))
+                with self._arrow_errors(self._next_line):
+                    raise e
+        if rows or self._uneven_records or self._start == 0:
+            yield self._chunk(pa.Table.from_batches(buffered, schema), len(self._uneven_records))
         self.rows_read = self._start
 
-    def _arrow_chunk(self, table, uneven: dict[int, str]) -> Chunk:
-        """One chunk: Arrow's rows with the uneven rows of their stretch of the file put back, numbered by
-        physical line (a quoted line break starts a new line, as the csv module counts), blank rows left out.
-        Arrow has met every uneven row before the rows that follow it, so those of this stretch are known."""
-        width = len(self.header)
+    def _chunk(self, table: pa.Table, uneven: int) -> Chunk:
+        """One chunk: Arrow's rows with the first `uneven` uneven rows put back in their places, numbered by
+        physical line (a quoted line break starts a new line), blank rows left out."""
+        width, first = len(self.header), self._record
         span = np.ones(table.num_rows, dtype="int64")
         blank = np.ones(table.num_rows, dtype=bool)
+        too_long = np.zeros(table.num_rows, dtype=bool)
         for column in table.columns:
             if (pc.max(pc.utf8_length(column)).as_py() or 0) > csv.field_size_limit():
-                raise SlowPath(self.path.name)
-            breaks = pc.subtract(pc.add(pc.count_substring(column, "\r"), pc.count_substring(column, "\n")),
-                                 pc.count_substring(column, "\r\n"))
-            span += breaks.to_numpy(zero_copy_only=False)
+                too_long |= pc.greater(pc.utf8_length(column), csv.field_size_limit()).to_numpy(zero_copy_only=False)
+            span += line_breaks(column)
             blank &= pc.match_substring_regex(column, BLANK_CELL).to_numpy(zero_copy_only=False)
         cells = table.to_pandas()
         cells.columns = range(width)
         too_many = np.zeros(len(cells), dtype=bool)
-        first = self._record
-        mine = sorted(uneven)  # those of earlier chunks were taken out
-        taken = 0
-        while taken < len(mine) and mine[taken] <= first + table.num_rows + taken:
-            taken += 1
-        if taken:  # records of this stretch: Arrow's rows in order, the uneven ones at their numbers
-            records = np.arange(first, first + table.num_rows + taken)
-            odd = [self._uneven_row(uneven.pop(r)) for r in mine[:taken]]
-            order = np.argsort(np.concatenate([np.setdiff1d(records, mine[:taken]), mine[:taken]]), kind="stable")
+        if uneven:
+            records = np.array(self._uneven_records[:uneven], dtype="int64")
+            odd = self._parse_uneven(self._uneven_rows[:uneven])
+            del self._uneven_records[:uneven], self._uneven_rows[:uneven]
+            everything = np.arange(first, first + table.num_rows + uneven)
+            order = np.argsort(np.concatenate([np.setdiff1d(everything, records), records]), kind="stable")
             odd_cells = pd.DataFrame([o[0] for o in odd], columns=range(width), dtype="str")
             cells = pd.concat([cells, odd_cells], ignore_index=True).iloc[order].reset_index(drop=True)
-            span, blank, too_many = (np.concatenate([arrow_side, [o[i] for o in odd]])[order]
-                                     for i, arrow_side in ((1, span), (2, blank), (3, too_many)))
+            span, blank, too_many, too_long = (
+                np.concatenate([arrow_side, np.array([o[i] for o in odd], dtype=arrow_side.dtype)])[order]
+                for i, arrow_side in ((1, span), (2, blank), (3, too_many), (4, too_long)))
         self._record = first + len(cells)
         lines = self._next_line + np.cumsum(span) - span
+        if too_long.any():
+            raise self._cell_too_long(int(lines[np.argmax(too_long)]))
         self._next_line += int(span.sum())
         self._count_rows(len(cells))
         if blank.any():
@@ -508,18 +535,45 @@ class CsvStream(RawStream):
         self._start += n
         return Chunk(cells, lines.tolist(), positions)
 
-    def _uneven_row(self, text: str) -> tuple[list[str], int, bool, bool]:
-        """A row Arrow skipped, read by the csv module: (cells cut or padded to the header, lines it spans,
-        blank, filled cells beyond the header), as RawStream.chunks and CsvStream._records treat such rows."""
-        try:
-            record = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, quotechar='"'), [])
-        except csv.Error:  # a cell over the csv module's limit: the row-by-row reader names its line
-            raise SlowPath(self.path.name) from None
-        span = 1 + text.count("\r") + text.count("\n") - text.count("\r\n")
+    def _cell_too_long(self, line: int) -> FileRefused:
+        return FileRefused(f"{self.path.name}: line {line}: unreadable CSV (a cell longer than "
+                           f"{csv.field_size_limit():,} characters); check the quoting of that line")
+
+    def _parse_uneven(self, rows: list[tuple[str, int]]) -> list[tuple[list[str], int, bool, bool, bool]]:
+        """Rows Arrow skipped: (cells cut or padded to the header, lines spanned, blank, filled cells beyond the
+        header, a cell too long). A row without a quote is its text split at the delimiter (the whole of CSV
+        without quotes); rows with one are parsed by Arrow, all those of one width at once."""
+        records: list[list[str] | None] = [None] * len(rows)
+        quoted: dict[int, list[int]] = {}
+        for i, (text, fields) in enumerate(rows):
+            if '"' in text:
+                quoted.setdefault(fields, []).append(i)
+            else:
+                records[i] = text.split(self.delimiter)
+        for fields, indexes in quoted.items():
+            names = [str(j) for j in range(fields)]
+            # each text is one whole record, so that joined by line ends they are these records again (only
+            # a file's last record can leave a quote open, and it comes last)
+            text = "\n".join(rows[i][0] for i in indexes).encode("utf-8")
+            with self._arrow_errors(self._next_line):
+                table = pacsv.read_csv(
+                    io.BytesIO(text), read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                                                     block_size=ARROW_BLOCK),
+                    parse_options=self._parse_options(),
+                    convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                         strings_can_be_null=False, quoted_strings_can_be_null=False))
+            if table.num_rows != len(indexes):
+                raise FileRefused(f"{self.path.name}: line {self._next_line}: unreadable CSV; check the quoting "
+                                  "of the lines from there")
+            for i, record in zip(indexes, zip(*(column.to_pylist() for column in table.columns))):
+                records[i] = list(record)
         width = len(self.header)
-        blank = not any(c.strip() for c in record)
-        too_many = any(c.strip() for c in record[width:] if c)
-        return (record + [""] * (width - len(record)))[:width], span, blank, too_many
+        odd = []
+        for (text, _), record in zip(rows, records):
+            odd.append(((record + [""] * (width - len(record)))[:width], 1 + breaks_in(text),
+                        not any(cell.strip() for cell in record), any(cell.strip() for cell in record[width:]),
+                        any(len(cell) > csv.field_size_limit() for cell in record)))
+        return odd
 
 
 # ------------------------------------------------------------------------------------------------ XLSX

@@ -10,7 +10,7 @@ Person identifiers are pseudonymised before they are staged, so no clear identif
 In a refresh (`load_id` given) each valid row is written once: straight into its version table, with its
 lineage, record key and row hash (warehouse/load/store.sql), while the staging table keeps only the
 bookkeeping, the key and the person columns. A row found duplicated in a later chunk is taken out of the
-version table again, and a file refused or read again leaves nothing there. Without a load (`tipstats
+version table again, and a file refused part-way leaves nothing there. Without a load (`tipstats
 validate`, tests) every column is staged, in memory, and nothing is stored.
 """
 from __future__ import annotations
@@ -160,7 +160,7 @@ class Staging:
         self.created = False
 
     def discard(self) -> None:
-        """Let go of the file: its stored rows too (a file refused or read again)."""
+        """Let go of the file: its stored rows too (a file refused part-way)."""
         if self.store is not None and self.created:
             self.con.execute(f"delete from {self.spec.name} where month = ? and load_id = ? and file_sha256 = ?",
                              list(self.store))

@@ -22,7 +22,7 @@ from contracts import SOURCES, base, codes
 from contracts.base import Source
 from contracts.judgments import attribute_sentence_column
 from pipeline import polars_stages, rejected
-from pipeline.read import FileRefused, RawStream, SlowPath, open_file, sha256_of
+from pipeline.read import FileRefused, RawStream, open_file, sha256_of
 from pipeline.settings import Limits
 from pipeline.staging import Staging
 
@@ -211,35 +211,27 @@ class _CheckedChunk:
 
 @dataclass
 class _Ended:
-    """The file was read to its end; `again`: the Arrow reader could not take it, it is read once more row by
-    row; `refused`: it became unreadable part-way (or went over the row limit)."""
+    """The file was read to its end; `refused`: it became unreadable part-way (or went over the row limit)."""
 
-    again: bool = False
     refused: str | None = None
 
 
 def _check_file(path: Path, month: str, source: str, limits: Limits | None = None) -> Iterator:
     spec = SOURCES[source]
-    for fast in (True, False):
-        result = FileResult(path, source, month)
-        stream = _open_into(result, limits, fast)
-        if stream is None:
-            yield _Opened(result)
-            return
-        opened = _Opened(result, _ColumnPlan(stream.header, spec, path.name), max_reasons=stream.limits.max_reasons)
-        yield opened
-        with stream:
-            try:
-                yield from _checked_chunks(stream, spec, month, opened)
-            except SlowPath:  # the Arrow reader cannot take this file: read it again row by row
-                yield _Ended(again=True)
-                continue
-            except FileRefused as e:
-                yield _Ended(refused=str(e))
-                return
-        yield _Ended()
+    result = FileResult(path, source, month)
+    stream = _open_into(result, limits)
+    if stream is None:
+        yield _Opened(result)
         return
-    raise AssertionError("the row-by-row reader never raises SlowPath")
+    opened = _Opened(result, _ColumnPlan(stream.header, spec, path.name), max_reasons=stream.limits.max_reasons)
+    yield opened
+    with stream:
+        try:
+            yield from _checked_chunks(stream, spec, month, opened)
+        except FileRefused as e:
+            yield _Ended(refused=str(e))
+            return
+    yield _Ended()
 
 
 def _checked_chunks(stream: RawStream, spec: Source, month: str, opened: _Opened) -> Iterator[_CheckedChunk]:
@@ -384,28 +376,24 @@ class _Gathered:
 
 def _staged(checks: Iterator, spec: Source, make_staging: Callable[[Source, FileResult], Staging]) -> FileResult:
     """Consume one file's events: stage its checked rows, gather its errors and warnings."""
-    while True:
-        opened = next(checks)
-        result, columns = opened.result, opened.columns
-        if columns is None:
-            return result
-        result.staging = make_staging(spec, result)
-        gathered = _Gathered()
-        while isinstance(chunk := next(checks), _CheckedChunk):
-            gathered.chunks += 1
-            gathered.rows += chunk.rows
-            if chunk.staged is not None:
-                gathered.contract_errors.append(chunk.errors)
-                gathered.field_count_errors.append(chunk.field_count_errors)
-                gathered.warnings.append(chunk.warnings)
-                result.staging.append(*chunk.staged)
-        if chunk.again:
-            result.staging.discard()
-            continue
-        if chunk.refused is not None:  # the whole file is refused: nothing read from it is reported
-            result.format = result.encoding = result.delimiter = None
-            return result.refuse(chunk.refused)
-        return _finished(result, spec, opened, gathered)
+    opened = next(checks)
+    result, columns = opened.result, opened.columns
+    if columns is None:
+        return result
+    result.staging = make_staging(spec, result)
+    gathered = _Gathered()
+    while isinstance(chunk := next(checks), _CheckedChunk):
+        gathered.chunks += 1
+        gathered.rows += chunk.rows
+        if chunk.staged is not None:
+            gathered.contract_errors.append(chunk.errors)
+            gathered.field_count_errors.append(chunk.field_count_errors)
+            gathered.warnings.append(chunk.warnings)
+            result.staging.append(*chunk.staged)
+    if chunk.refused is not None:  # the whole file is refused: nothing read from it is reported
+        result.format = result.encoding = result.delimiter = None
+        return result.refuse(chunk.refused)
+    return _finished(result, spec, opened, gathered)
 
 
 def _finished(result: FileResult, spec: Source, opened: _Opened, gathered: _Gathered) -> FileResult:
@@ -471,11 +459,11 @@ def _duplicates_across_chunks(rows: pd.DataFrame, spec: Source) -> pd.DataFrame:
     })
 
 
-def _open_into(result: FileResult, limits: Limits | None = None, fast: bool = True) -> RawStream | None:
+def _open_into(result: FileResult, limits: Limits | None = None) -> RawStream | None:
     """Open the file and record what it is; on a refusal record its hash (so that the same refused file sent
     again is no new delivery) and refuse the result."""
     try:
-        stream = open_file(result.path, limits, fast)
+        stream = open_file(result.path, limits)
     except FileRefused as e:
         if result.path.is_file() and result.path.stat().st_size:
             result.sha256 = sha256_of(result.path)
@@ -488,8 +476,8 @@ def _open_into(result: FileResult, limits: Limits | None = None, fast: bool = Tr
 
 def _count_into(result: FileResult) -> None:
     """Hash and row count of a file that is refused whatever it holds, so that its rows are accounted for
-    (read row by row: only the count matters)."""
-    stream = _open_into(result, fast=False)
+    (only the count matters)."""
+    stream = _open_into(result)
     if stream is None:
         return
     with stream:

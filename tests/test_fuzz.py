@@ -27,7 +27,7 @@ from conftest import DEFAULTS, INV, JUD, VIC, Env, csv_text, isolate, xlsx_bytes
 from contracts import SOURCES, codes
 from contracts.base import normalise_header
 from pipeline.cli import app
-from pipeline.read import FileRefused, SlowPath, open_file, read_file
+from pipeline.read import FileRefused, open_file, read_file
 from pipeline.settings import Limits
 from pipeline.validate import FileResult, validate_file
 
@@ -284,34 +284,55 @@ def test_reading_in_chunks_changes_nothing(folder, delivery, chunk_rows):
         pd.testing.assert_frame_equal(chunked.valid, whole.valid)
 
 
-def chunks_read(path: Path, fast: bool, limits: Limits) -> tuple[list, list] | None:
-    """(cells, lines) as read; None when the Arrow reader was asked for but the file is not one it can number."""
-    with open_file(path, limits, fast=fast) as stream:
-        if fast and not stream.fast:
-            return None
+def chunks_read(path: Path, limits: Limits = Limits()) -> tuple[list, list, list, list]:
+    """(header, cells, lines, positions of rows longer than the header) as the reader gives them, chunk by chunk."""
+    with open_file(path, limits) as stream:
         chunks = list(stream.chunks())
+        header = stream.header
     cells = pd.concat([c.cells for c in chunks]).reset_index(drop=True)
-    return cells.values.tolist(), [line for c in chunks for line in c.lines]
+    return (header, cells.values.tolist(), [line for c in chunks for line in c.lines],
+            [p for c in chunks for p in c.too_many_cells])
+
+
+def csv_module_read(path: Path) -> tuple[list, list, list, list]:
+    """The same, as Python's csv module reads the file (the oracle: the reader the project had beside Arrow's
+    until it read CSV with Arrow alone): physical lines as the csv module counts them, blank records skipped,
+    the first non-blank one the header, rows cut or padded to it."""
+    with open_file(path) as stream:
+        encoding, delimiter = stream.encoding, stream.delimiter
+    text = path.read_bytes().decode(encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    header, rows, lines, too_many, end = None, [], [], [], 0
+    for record in reader:
+        start, end = end + 1, reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if header is None:
+            header = record
+            continue
+        if any(cell.strip() for cell in record[len(header):]):
+            too_many.append(len(rows))
+        rows.append((record + [""] * len(header))[:len(header)])
+        lines.append(start)
+    return header, rows, lines, too_many
 
 
 @settings(FUZZ, max_examples=80)
 @given(delivery=deliveries(), chunk_rows=st.integers(1, 4))
-def test_the_arrow_reader_reads_what_the_row_by_row_reader_reads(folder, delivery, chunk_rows):
+def test_the_reader_reads_what_the_csv_module_reads(folder, delivery, chunk_rows):
     source, data = delivery
     path = write(folder, f"{source}.csv", data)
-    limits = Limits(chunk_rows=chunk_rows)
     try:
-        slow = chunks_read(path, False, limits)
+        expected = csv_module_read(path)
     except FileRefused:
-        return event("refused by both")
-    try:
-        fast = chunks_read(path, True, limits)
-    except SlowPath:
-        return event("Arrow reader declined part-way")
-    if fast is None:
-        return event("header not alone on line 1: row by row from the start")
-    event("read by Arrow")
-    assert fast == slow
+        return event("refused before parsing (encoding, NUL bytes, no header)")
+    except csv.Error:
+        event("a cell over the limit: refused")
+        with pytest.raises(FileRefused, match="a cell longer than 1,048,576 characters"):
+            chunks_read(path)
+        return
+    event("read")
+    assert chunks_read(path, Limits(chunk_rows=chunk_rows)) == expected
 
 
 @pytest.mark.parametrize("text, lines", [
@@ -319,41 +340,65 @@ def test_the_arrow_reader_reads_what_the_row_by_row_reader_reads(folder, deliver
     ('a,b\r\n"1\r\n2",z\r\n3,w\r\n', [2, 4]),  # \r\n is one line break
     ('a,b\r1,x\r,\r2,y\r', [2, 4]),  # old Mac line ends; a row of empty cells is blank
     ('a,b\n1,x\n \t, \u3000\n2,y', [2, 4]),  # whitespace only (as str.strip sees it), no final line end
+    ('"a\nA",b\n1,x\n', [3]),  # a header over two lines
+    ('\n ,,\na,b\n1,x\n', [4]),  # blank lines above the header
+    ('\r\n;;\na;b\n1;x\n', [4]),
+    ('\n;\na,b\n1,x\n', [3, 4]),  # not blank in a file of commas: ";" is its header, "a,b" a row
 ])
-def test_arrow_reader_numbers_lines_as_the_file_has_them(tmp_path, text, lines):
+def test_the_reader_numbers_lines_as_the_file_has_them(tmp_path, text, lines):
     path = tmp_path / "x.csv"
     path.write_bytes(text.encode("utf-8"))
-    with open_file(path, fast=True) as stream:
-        assert stream.fast
-        chunks = list(stream.chunks())
-    assert [line for c in chunks for line in c.lines] == lines
-    assert chunks_read(path, False, Limits()) == chunks_read(path, True, Limits())
+    read = chunks_read(path)
+    assert read[2] == lines
+    assert read == csv_module_read(path) == chunks_read(path, Limits(chunk_rows=1))
 
 
 def test_uneven_and_blank_rows_are_put_back_in_their_place(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_bytes(b'a,b\n1\n\n"2\n",y,z\n3,w,\n \n4,v\n5\n')
-    with open_file(path) as stream:
-        assert stream.fast
-        chunks = list(stream.chunks())
-    # short rows padded, long ones cut ("z" is reported, the empty cell of "3,w," is not), blank lines skipped
-    assert [line for c in chunks for line in c.lines] == [2, 4, 6, 8, 9]
-    assert pd.concat([c.cells for c in chunks]).values.tolist() == [
-        ["1", ""], ["2\n", "y"], ["3", "w"], ["4", "v"], ["5", ""]]
-    assert [p for c in chunks for p in c.too_many_cells] == [1]
-    assert chunks_read(path, True, Limits(chunk_rows=2)) == chunks_read(path, False, Limits(chunk_rows=2))
+    path.write_bytes(b'a,b\n1\n\n"2\n",y,z\n3,w,\n \n4,v\n5\n"6\n"\n')
+    header, cells, lines, too_many = chunks_read(path)
+    # short rows padded, long ones cut ("z" is reported, the empty cell of "3,w," is not), blank lines skipped;
+    # "2\n" and "6\n" are quoted rows Arrow hands back, parsed again by Arrow at their own width
+    assert lines == [2, 4, 6, 8, 9, 10]
+    assert cells == [["1", ""], ["2\n", "y"], ["3", "w"], ["4", "v"], ["5", ""], ["6\n", ""]]
+    assert too_many == [1]
+    assert chunks_read(path, Limits(chunk_rows=2)) == csv_module_read(path)
 
 
-def test_files_the_arrow_reader_cannot_number_are_read_row_by_row(tmp_path):
-    for name, text in [("header", '"a\nA",b\n1,x\n'), ("start", "\na,b\n1,x\n")]:
-        path = tmp_path / f"{name}.csv"
+def test_a_header_only_file_without_a_final_line_end_is_read(tmp_path):
+    for text, header in [("a,b", ["a", "b"]), ('"a\nb",c', ["a\nb", "c"])]:
+        path = tmp_path / "x.csv"
         path.write_bytes(text.encode("utf-8"))
-        with open_file(path) as stream:
-            assert not stream.fast, name
-    huge = tmp_path / "huge.csv"
-    huge.write_bytes(b"a,b\n1,x\n2," + b"y" * ((1 << 20) + 1) + b"\n")
-    with open_file(huge) as stream, pytest.raises(SlowPath):
-        list(stream.chunks())
+        assert chunks_read(path) == (header, [], [], [])
+
+
+@pytest.mark.parametrize("text, message", [
+    (b"a,b\n1,x\n2," + b"y" * ((1 << 20) + 1) + b"\n",
+     "x.csv: line 3: unreadable CSV (a cell longer than 1,048,576 characters); check the quoting of that line"),
+    (b'a,b\n1,x\n2,"y\n' + b"3,z\n" * 2_000_000,  # a quote never closed: the rest of the file one cell
+     "x.csv: line 3: unreadable CSV (a row longer than 2 MB, or a quote that is never closed); check the quoting "
+     "of that line"),
+    (b'""\na,b\n', "x.csv: line 1: no header row, only empty cells: put the header on the first line"),
+])
+def test_what_arrow_cannot_take_refuses_the_file_naming_the_line(tmp_path, text, message):
+    path = tmp_path / "x.csv"
+    path.write_bytes(text)
+    with pytest.raises(FileRefused) as refused:
+        chunks_read(path, Limits(chunk_rows=1))
+    assert str(refused.value) == message
+
+
+def test_a_file_of_millions_of_uneven_rows_is_read_in_bounded_chunks(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a,b\n" + b"1\n" * 150_000 + b",\n" * 150_000 + b"2,y\n")  # 1.5 blocks of Arrow's
+    sizes, lines = [], []
+    with open_file(path, Limits(chunk_rows=10_000)) as stream:
+        for chunk in stream.chunks():
+            sizes.append(len(chunk.lines))
+            lines.append((chunk.lines[:1], chunk.lines[-1:]))
+    # each chunk 10,000 records: those of "," are blank and left out, so the rows are 150,000 "1" and one "2,y"
+    assert sum(sizes) == 150_001 and max(sizes) == 10_000 and len(sizes) == 31
+    assert lines[0] == ([2], [10_001]) and lines[-1] == ([300_002], [300_002])
 
 
 # -------------------------------------------------------------------------------------------------- refresh
