@@ -144,8 +144,9 @@ def _code_lookup(allowed: tuple[str, ...]):
     return lambda v: lookup.get(v.lower(), v)
 
 
-def _region(text: str) -> str:
-    return codes.region_alias_map().get(codes.fold(text), text)
+def _region_lookup():
+    regions = codes.region_alias_map()
+    return lambda v: regions.get(codes.fold(v), v)
 
 
 def _boolean(text: str, words: dict[str, str]) -> str:
@@ -181,7 +182,7 @@ def normalise(frame: pd.DataFrame, source: Source) -> pd.DataFrame:
         if col.kind == "code":
             text = _per_value(text, _code_lookup(col.codes))
         elif col.kind == "region":
-            text = _per_value(text, _region)
+            text = _per_value(text, _region_lookup())
         elif col.kind == "offence":
             text = _per_value(text, lambda v: _offence(v, aliases, case))
         elif col.kind == "bool":

@@ -10,7 +10,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 PACKS_DIR = Path(__file__).parent / "packs"
@@ -193,16 +193,26 @@ def configured() -> str | None:
 
 
 def read_configuration(path: Path) -> dict:
-    """The configuration file as TOML; PackError with one line saying what to do when it cannot be read."""
+    """The configuration file as TOML (parsed once for the same bytes, and shared: not to be changed); PackError
+    with one line saying what to do when it cannot be read."""
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
+        data = path.read_bytes()
     except OSError as e:
         raise PackError(f"cannot read the configuration {path}: {e.strerror}: check TIPSTATS_CONFIG") from None
+    return _parsed_configuration(data, str(path))
+
+
+@lru_cache(maxsize=8)
+def _parsed_configuration(data: bytes, name: str) -> dict:
+    """The TOML of these bytes, parsed once: the active pack is asked for on every row reason and code list,
+    and each asks which pack the configuration names (the bytes are read again each time, so that an edited
+    file is seen)."""
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as e:  # tomllib reads UTF-8 only
-        raise PackError(f"{path}: not UTF-8 text (byte {e.start + 1} is not UTF-8): save it as UTF-8") from None
+        raise PackError(f"{name}: not UTF-8 text (byte {e.start + 1} is not UTF-8): save it as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
-        raise PackError(f"{path}: not valid TOML: {e}") from None
+        raise PackError(f"{name}: not valid TOML: {e}") from None
 
 
 def active() -> Pack:

@@ -644,7 +644,8 @@ def record_key(normal: pd.DataFrame, spec: Source) -> pd.Series:
     return out
 
 
-def reason(check: str, column: str, value: str, spec: Source) -> str:
+def reason(check: str, column: str, value: str, spec: Source, what_to_do: dict[str, str] | None = None) -> str:
+    """The reason a clerk reads; what_to_do: the pack's checks (codes.checks()), when the caller has them."""
     col = spec.by_name.get(column)
     header = base.delivered_header(column)
     shown = rejected.quoted(header, value) if column and value != "" else (header or "row")
@@ -652,7 +653,7 @@ def reason(check: str, column: str, value: str, spec: Source) -> str:
         return f"{shown}: not in the code list ({', '.join(col.codes)})"
     if check == "duplicate_key":
         return f"key ({', '.join(spec.key)}) sent more than once in this file: all copies are held back"
-    return f"{shown}: {codes.checks()[check]}"
+    return f"{shown}: {(what_to_do or codes.checks())[check]}"
 
 
 def describe(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spec: Source,
@@ -661,6 +662,7 @@ def describe(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spe
     if errors.empty:
         return pd.DataFrame(columns=ERROR_COLUMNS)
     rows = errors["index"].to_numpy()
+    what_to_do = codes.checks()
     keys = record_key(normal.loc[pd.unique(rows)], spec)
     values = pd.Series("", index=errors.index, dtype=object)
     for column, where in errors.groupby("column").groups.items():
@@ -674,7 +676,7 @@ def describe(errors: pd.DataFrame, text: pd.DataFrame, normal: pd.DataFrame, spe
         "column": errors["column"].map(base.delivered_header).to_numpy(dtype=object),
         "check": errors["check"].to_numpy(dtype=object),
         "value": values.to_numpy(),
-        "reason": [reason(check, column, value, spec) for check, column, value
+        "reason": [reason(check, column, value, spec, what_to_do) for check, column, value
                    in zip(errors["check"], errors["column"], values)],
         "record_key": keys.reindex(rows).to_numpy(dtype=object),
     }, columns=ERROR_COLUMNS)
