@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from contracts import pack
+from contracts import base, pack
 from pipeline import rejected
 from pipeline.settings import Limits
 
@@ -51,8 +51,7 @@ csv.field_size_limit(1 << 20)
 # the delimiter is sniffed from the header line, or its first characters when it is absurdly long
 SNIFF_CHARS = 4 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
-# the characters str.strip() removes, so that both readers see the same rows as blank
-BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x110000)) if c.isspace()) + "]*$"
+BLANK_CELL = f"^{base.WHITESPACE}*$"  # what str.strip() removes entirely
 # bytes the Arrow reader parses at a time: a longer row refuses the file (a cell is at most 1 MiB), and the
 # uneven rows of one block are what is held as Python text at most (1M of them for a block of "1\n" lines)
 ARROW_BLOCK = 2 << 20
@@ -70,6 +69,7 @@ ENCODING_NAMES = {"cp1250": "Windows-1250", "cp1252": "Windows-1252", "iso-8859-
 
 
 
+UTF8_LEAD_BYTES = bytes(range(0xC2, 0xF5))
 UTF8_MULTIBYTE = re.compile(b"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 XLSX_MAX_ROWS = 1_048_576  # a worksheet holds no more rows (a larger row number is a damaged file)
 MAX_COLUMNS = 1_000  # a header wider than this is no delivery (a source has about 20 columns)
@@ -289,8 +289,10 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                     utf8_error = e
                     utf8_error_line = lines + data[:max(e.start, 0)].count(b"\n") + 1
             if not bom and not data.isascii():
-                utf8_letters += len(UTF8_MULTIBYTE.findall(data))
-                if utf8_error is not None:
+                if utf8_error is None:  # valid so far: each multi-byte character has one lead byte, C2-F4
+                    utf8_letters += len(data) - len(data.translate(None, UTF8_LEAD_BYTES))
+                else:
+                    utf8_letters += len(UTF8_MULTIBYTE.findall(data))
                     invalid += data.decode("utf-8", errors="replace").count("\ufffd")
             if not bom:
                 for encoding in candidates:
