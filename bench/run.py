@@ -91,7 +91,7 @@ def timed_generator(stage, fn):
 # the checking thread: reading and the contracts
 validate.open_file = timed("read", validate.open_file)
 read.RawStream.chunks = timed_generator("read", read.RawStream.chunks)
-read.CsvStream._arrow_chunks = timed_generator("read", read.CsvStream._arrow_chunks)
+read.CsvStream.chunks = timed_generator("read", read.CsvStream.chunks)
 validate._checked_chunks = timed_generator("validate", validate._checked_chunks)
 # the refresh's thread: waiting for checked chunks (and the duplicate check across chunks), then staging them
 validate._staged = timed("wait", validate._staged)

@@ -45,9 +45,8 @@ from pipeline.settings import Limits
 FORMATS = (".csv", ".xlsx")
 DELIMITERS = (",", ";")
 BLOCK = 1 << 20
-# a longer cell refuses the file (with the line it is on); the limit is kept as the csv module's, which the
-# XLSX reader and the audit read too
-csv.field_size_limit(1 << 20)
+MAX_CELL_CHARS = 1 << 20  # a longer cell refuses the file, naming its line (CSV) or cell (XLSX)
+csv.field_size_limit(MAX_CELL_CHARS)  # the audit's own reading of CSV text stops at it too
 # the delimiter is sniffed from the header line, or its first characters when it is absurdly long
 SNIFF_CHARS = 4 << 20
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -375,10 +374,10 @@ class CsvStream(RawStream):
                 try:
                     stream._open_reader(stream._binary, skipped)
                 except pa.ArrowInvalid as e:
-                    if "cannot infer number of columns" not in str(e):
-                        raise
                     # Arrow takes the width from a header it has seen end: a header-only file without a final
-                    # line end (within one block, or Arrow would have said the row is too long) gets one
+                    # line end (so, within one block) gets one
+                    if "cannot infer number of columns" not in str(e) or path.stat().st_size > 2 * ARROW_BLOCK:
+                        raise
                     stream._binary.seek(0)
                     stream._open_reader(io.BytesIO(stream._binary.read() + b"\n"), skipped)
             stream._read_header(skipped)
@@ -435,7 +434,7 @@ class CsvStream(RawStream):
         self.header = [column[0].as_py() for column in first.columns]
         self._check_header()
         line = skipped + 1
-        if any(len(name) > csv.field_size_limit() for name in self.header):
+        if any(len(name) > MAX_CELL_CHARS for name in self.header):
             raise self._cell_too_long(line)
         if not any(name.strip() for name in self.header):  # a row of empty quoted cells
             raise FileRefused(f"{self.path.name}: line {line}: no header row, only empty cells: put the header "
@@ -505,8 +504,8 @@ class CsvStream(RawStream):
         blank = np.ones(table.num_rows, dtype=bool)
         too_long = np.zeros(table.num_rows, dtype=bool)
         for column in table.columns:
-            if (pc.max(pc.utf8_length(column)).as_py() or 0) > csv.field_size_limit():
-                too_long |= pc.greater(pc.utf8_length(column), csv.field_size_limit()).to_numpy(zero_copy_only=False)
+            if (pc.max(pc.utf8_length(column)).as_py() or 0) > MAX_CELL_CHARS:
+                too_long |= pc.greater(pc.utf8_length(column), MAX_CELL_CHARS).to_numpy(zero_copy_only=False)
             span += line_breaks(column)
             blank &= pc.match_substring_regex(column, BLANK_CELL).to_numpy(zero_copy_only=False)
         cells = table.to_pandas()
@@ -539,7 +538,7 @@ class CsvStream(RawStream):
 
     def _cell_too_long(self, line: int) -> FileRefused:
         return FileRefused(f"{self.path.name}: line {line}: unreadable CSV (a cell longer than "
-                           f"{csv.field_size_limit():,} characters); check the quoting of that line")
+                           f"{MAX_CELL_CHARS:,} characters); check the quoting of that line")
 
     def _parse_uneven(self, rows: list[tuple[str, int]]) -> list[tuple[list[str], int, bool, bool, bool]]:
         """Rows Arrow skipped: (cells cut or padded to the header, lines spanned, blank, filled cells beyond the
@@ -574,7 +573,7 @@ class CsvStream(RawStream):
         for (text, _), record in zip(rows, records):
             odd.append(((record + [""] * (width - len(record)))[:width], 1 + breaks_in(text),
                         not any(cell.strip() for cell in record), any(cell.strip() for cell in record[width:]),
-                        any(len(cell) > csv.field_size_limit() for cell in record)))
+                        any(len(cell) > MAX_CELL_CHARS for cell in record)))
         return odd
 
 
@@ -867,9 +866,9 @@ class _Sheet:
         if local == "c":
             text, check = self.value("".join(self.pieces))
             if text:
-                if len(text) > csv.field_size_limit():
+                if len(text) > MAX_CELL_CHARS:
                     raise FileRefused(f"{self.name}: cell {self.where(self.column)}: longer than "
-                                      f"{csv.field_size_limit():,} characters, more than a delivery's cell may hold")
+                                      f"{MAX_CELL_CHARS:,} characters, more than a delivery's cell may hold")
                 self.cells[self.column] = text
             if check:
                 self.errors.append((self.column, check))
