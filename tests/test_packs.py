@@ -38,6 +38,21 @@ def test_the_pack_is_chosen_by_option_then_environment_then_configuration(env, o
     assert pack.use(str(other_pack)).name == "other"
 
 
+def test_an_edited_configuration_is_seen_at_once(env, other_pack):
+    """The configuration's TOML is parsed once per content (the pack is asked for on every reason), and the
+    file read each time: an edit shows at the next question, a broken edit fails with its line."""
+    config = env.root / "tipstats.toml"
+    config.write_text(f'[pack]\nname = "{other_pack}"\n', encoding="utf-8")
+    assert pack.active().name == "other"
+    config.write_text('[pack]\nname = "kosovo"\n', encoding="utf-8")
+    assert pack.active().name == "kosovo"
+    config.write_text('[pack]\nname = \n', encoding="utf-8")
+    with pytest.raises(pack.PackError, match=r"tipstats.toml: not valid TOML: .*\(at line 2, column 8\)"):
+        pack.active()
+    config.write_text(f'[pack]\nname = "{other_pack}"\n', encoding="utf-8")
+    assert pack.active().name == "other"
+
+
 def test_a_warehouse_refuses_another_pack_and_stays_as_it_was(env, cli, refresh, query, other_pack):
     env.deliver("2024-01", investigations=[INV])
     refresh()
