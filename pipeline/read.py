@@ -366,6 +366,7 @@ class CsvStream(RawStream):
             if not first_line:
                 raise FileRefused(f"{path.name}: no header row")
             stream.delimiter = sniff_delimiter(first_line)
+            stream._blank_row = f"^[{base.WHITESPACE[1:-1]}{stream.delimiter}]*$"  # of a row without quotes
             stream._record_base = skipped + 2  # Arrow numbers rows from 1, the skipped lines and the header too
             # uneven rows in the order Arrow meets them: record (0 = the first after the header), text, width
             stream._uneven_records, stream._uneven_rows = array("q"), []
@@ -510,26 +511,31 @@ class CsvStream(RawStream):
             blank &= pc.match_substring_regex(column, BLANK_CELL).to_numpy(zero_copy_only=False)
         cells = table.to_pandas()
         cells.columns = range(width)
-        too_many = np.zeros(len(cells), dtype=bool)
+        too_many = np.zeros(table.num_rows, dtype=bool)
+        rows = np.arange(table.num_rows)  # each record's row in `cells` (-1: a blank uneven row, not in it)
         if uneven:
             records = np.array(self._uneven_records[:uneven], dtype="int64")
-            odd = self._parse_uneven(self._uneven_rows[:uneven])
+            odd_cells, *odd = self._parse_uneven(self._uneven_rows[:uneven])
             del self._uneven_records[:uneven], self._uneven_rows[:uneven]
             everything = np.arange(first, first + table.num_rows + uneven)
             order = np.argsort(np.concatenate([np.setdiff1d(everything, records), records]), kind="stable")
-            odd_cells = pd.DataFrame([o[0] for o in odd], columns=range(width), dtype="str")
-            cells = pd.concat([cells, odd_cells], ignore_index=True).iloc[order].reset_index(drop=True)
-            span, blank, too_many, too_long = (
-                np.concatenate([arrow_side, np.array([o[i] for o in odd], dtype=arrow_side.dtype)])[order]
-                for i, arrow_side in ((1, span), (2, blank), (3, too_many), (4, too_long)))
-        self._record = first + len(cells)
+            odd_rows = np.full(uneven, -1)
+            odd_rows[~odd[1]] = table.num_rows + np.arange(len(odd_cells))
+            rows = np.concatenate([rows, odd_rows])[order]
+            span, blank, too_many, too_long = (np.concatenate([arrow_side, odd_side])[order] for arrow_side, odd_side
+                                               in zip((span, blank, too_many, too_long), odd))
+            if odd_cells:
+                cells = pd.concat([cells, pd.DataFrame(odd_cells, columns=range(width), dtype="str")],
+                                  ignore_index=True)
+        self._record = first + len(rows)
         lines = self._next_line + np.cumsum(span) - span
         if too_long.any():
             raise self._cell_too_long(int(lines[np.argmax(too_long)]))
         self._next_line += int(span.sum())
-        self._count_rows(len(cells))
-        if blank.any():
-            cells, lines, too_many = cells[~blank].reset_index(drop=True), lines[~blank], too_many[~blank]
+        self._count_rows(len(rows))
+        if uneven or blank.any():
+            kept = ~blank
+            cells, lines, too_many = cells.iloc[rows[kept]].reset_index(drop=True), lines[kept], too_many[kept]
         n = len(cells)
         cells.index = pd.RangeIndex(self._start, self._start + n)
         positions = (self._start + np.flatnonzero(too_many)).tolist()
@@ -540,13 +546,23 @@ class CsvStream(RawStream):
         return FileRefused(f"{self.path.name}: line {line}: unreadable CSV (a cell longer than "
                            f"{MAX_CELL_CHARS:,} characters); check the quoting of that line")
 
-    def _parse_uneven(self, rows: list[tuple[str, int]]) -> list[tuple[list[str], int, bool, bool, bool]]:
-        """Rows Arrow skipped: (cells cut or padded to the header, lines spanned, blank, filled cells beyond the
-        header, a cell too long). A row without a quote is its text split at the delimiter (the whole of CSV
-        without quotes); rows with one are parsed by Arrow, all those of one width at once."""
-        records: list[list[str] | None] = [None] * len(rows)
+    def _parse_uneven(self, rows: list[tuple[str, int]]) -> tuple[list[list[str]], np.ndarray, np.ndarray,
+                                                                   np.ndarray, np.ndarray]:
+        """Rows Arrow skipped: the cells, cut or padded to the header, of those that are not blank; and for
+        every row the lines it spans, whether it is blank, has filled cells beyond the header, a cell too
+        long. A row without a quote holding only spaces and delimiters is blank as it is (a file of millions of
+        "," lines costs no Python per cell); any other row without a quote is its text split at the delimiter
+        (the whole of CSV without quotes); rows with one are parsed by Arrow, all those of one width at once."""
+        texts = pa.array([text for text, _ in rows], pa.string())
+        span = 1 + line_breaks(texts)
+        unquoted = pc.invert(pc.match_substring(texts, '"'))
+        blank = pc.and_(unquoted, pc.match_substring_regex(texts, self._blank_row)).to_numpy(zero_copy_only=False)
+        # a blank row's cells are at most as long as its text: split only the rare one long enough to matter
+        long_blank = blank & (pc.utf8_length(texts).to_numpy(zero_copy_only=False) > MAX_CELL_CHARS)
+        records: dict[int, list[str]] = {}
         quoted: dict[int, list[int]] = {}
-        for i, (text, fields) in enumerate(rows):
+        for i in np.flatnonzero(~blank | long_blank):
+            text, fields = rows[i]
             if '"' in text:
                 quoted.setdefault(fields, []).append(i)
             else:
@@ -569,12 +585,16 @@ class CsvStream(RawStream):
             for i, record in zip(indexes, zip(*(column.to_pylist() for column in table.columns))):
                 records[i] = list(record)
         width = len(self.header)
-        odd = []
-        for (text, _), record in zip(rows, records):
-            odd.append(((record + [""] * (width - len(record)))[:width], 1 + breaks_in(text),
-                        not any(cell.strip() for cell in record), any(cell.strip() for cell in record[width:]),
-                        any(len(cell) > MAX_CELL_CHARS for cell in record)))
-        return odd
+        cells = []
+        too_many, too_long = np.zeros(len(rows), dtype=bool), np.zeros(len(rows), dtype=bool)
+        for i in sorted(records):
+            record = records[i]
+            too_long[i] = any(len(cell) > MAX_CELL_CHARS for cell in record)
+            blank[i] = not any(cell.strip() for cell in record)
+            too_many[i] = any(cell.strip() for cell in record[width:])
+            if not blank[i]:
+                cells.append((record + [""] * (width - len(record)))[:width])
+        return cells, span, blank, too_many, too_long
 
 
 # ------------------------------------------------------------------------------------------------ XLSX

@@ -379,6 +379,8 @@ def test_a_header_only_file_without_a_final_line_end_is_read(tmp_path):
      "x.csv: line 3: unreadable CSV (a row longer than 2 MB, or a quote that is never closed); check the quoting "
      "of that line"),
     (b'""\na,b\n', "x.csv: line 1: no header row, only empty cells: put the header on the first line"),
+    (b"a,b\n1,x\n" + b" " * ((1 << 20) + 1) + b"\n",  # blank, but one cell over the limit all the same
+     "x.csv: line 3: unreadable CSV (a cell longer than 1,048,576 characters); check the quoting of that line"),
 ])
 def test_what_arrow_cannot_take_refuses_the_file_naming_the_line(tmp_path, text, message):
     path = tmp_path / "x.csv"
@@ -390,15 +392,16 @@ def test_what_arrow_cannot_take_refuses_the_file_naming_the_line(tmp_path, text,
 
 def test_a_file_of_millions_of_uneven_rows_is_read_in_bounded_chunks(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_bytes(b"a,b\n" + b"1\n" * 150_000 + b",\n" * 150_000 + b"2,y\n")  # 1.5 blocks of Arrow's
+    path.write_bytes(b"a,b\n" + b"1\n" * 150_000 + b",\n" * 150_000 + b"," * ((1 << 20) + 1) + b"\n2,y\n")
     sizes, lines = [], []
     with open_file(path, Limits(chunk_rows=10_000)) as stream:
         for chunk in stream.chunks():
             sizes.append(len(chunk.lines))
             lines.append((chunk.lines[:1], chunk.lines[-1:]))
-    # each chunk 10,000 records: those of "," are blank and left out, so the rows are 150,000 "1" and one "2,y"
+    # each chunk 10,000 records: those of "," (and the line of a million commas: empty cells) are blank and left
+    # out, so the rows are 150,000 "1" and one "2,y"
     assert sum(sizes) == 150_001 and max(sizes) == 10_000 and len(sizes) == 31
-    assert lines[0] == ([2], [10_001]) and lines[-1] == ([300_002], [300_002])
+    assert lines[0] == ([2], [10_001]) and lines[-1] == ([300_003], [300_003])
 
 
 # -------------------------------------------------------------------------------------------------- refresh
