@@ -362,10 +362,9 @@ class CsvStream(RawStream):
         stream.encoding = encoding
         stream._binary = None
         try:
-            skipped, first_line = stream._blank_lines_above_header()
-            if not first_line:
+            skipped, stream.delimiter = stream._blank_lines_above_header()
+            if stream.delimiter is None:
                 raise FileRefused(f"{path.name}: no header row")
-            stream.delimiter = sniff_delimiter(first_line)
             stream._blank_row = f"^[{base.WHITESPACE[1:-1]}{stream.delimiter}]*$"  # of a row without quotes
             stream._record_base = skipped + 2  # Arrow numbers rows from 1, the skipped lines and the header too
             # uneven rows in the order Arrow meets them: record (0 = the first after the header), text, width
@@ -410,12 +409,12 @@ class CsvStream(RawStream):
                                   newlines_in_values=True, ignore_empty_lines=False,
                                   invalid_row_handler=invalid_row_handler)
 
-    def _blank_lines_above_header(self) -> tuple[int, str]:
-        """(blank lines above the header, the header line's first SNIFF_CHARS characters): Arrow skips the
-        first as lines, the delimiter is sniffed from the second. A line is blank when it holds only spaces and
-        the file's delimiter (its cells are empty), as Python's csv module and the spec see it: the delimiter
-        is sniffed from the first line holding anything else, and a line above it of spaces and the other
-        delimiter is the header (one cell)."""
+    def _blank_lines_above_header(self) -> tuple[int, str | None]:
+        """(blank lines above the header, which Arrow skips as lines; the delimiter, sniffed from the first
+        SNIFF_CHARS characters of the header line, or None when the file has no such line). A line is blank
+        when it holds only spaces and the file's delimiter (its cells are empty), as Python's csv module and
+        the spec see it: the delimiter is sniffed from the first line holding anything else, and a line above
+        it of spaces and the other delimiter is the header (one cell)."""
         blank_for = []  # for each line above the one sniffed: (blank if "," is the delimiter, if ";" is)
         comma = semicolon = True
         with open(self.path, encoding=self.encoding, newline="", errors="strict") as text:
@@ -423,12 +422,12 @@ class CsvStream(RawStream):
                 if not BLANK_LINE.fullmatch(piece):
                     delimiter = sniff_delimiter(piece)
                     skipped = next((i for i, b in enumerate(blank_for) if not b[delimiter == ";"]), len(blank_for))
-                    return skipped, piece
+                    return skipped, delimiter
                 comma, semicolon = comma and ";" not in piece, semicolon and "," not in piece
                 if piece.endswith(("\n", "\r")):  # else the line goes on in the next piece
                     blank_for.append((comma, semicolon))
                     comma = semicolon = True
-        return len(blank_for), ""
+        return len(blank_for), None
 
     def _read_header(self, skipped: int) -> None:
         first = self._first
