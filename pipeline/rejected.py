@@ -83,15 +83,17 @@ def holding_identifiers(values: set[str], spec: Source, staging) -> set[str]:
     when the staging has a key), in one query."""
     if not values or not spec.person_columns or staging is None or not staging.created:
         return set()
-    pieces = sorted({c for v in values for c in candidates(v)})
-    # normalised exactly as the file's identifiers were (base.person_identifier), then pseudonymised as staged
+    pieces_of = {v: candidates(v) for v in values}
+    pieces = sorted(set().union(*pieces_of.values()))
+    # normalised exactly as the file's identifiers were (base.person_identifier), then pseudonymised as staged:
+    # by DuckDB, as the staging did (pseudonym.sql), the padded keys as parameters
     normal = base.person_identifier(pd.Series(pieces, dtype="str"))
-    forms = pseudonym.pseudonymise(normal, staging.key) if staging.key is not None else normal
-    wanted = arrow(pd.DataFrame({"piece": pieces, "form": forms})[normal.ne("").to_numpy()])  # noqa: F841
+    wanted = arrow(pd.DataFrame({"piece": pieces, "form": normal})[normal.ne("").to_numpy()])  # noqa: F841
+    form, pads = ("form", []) if staging.key is None else (pseudonym.sql("form"), list(pseudonym.pads(staging.key)))
     staged = " union all ".join(f"select {c} as form from {staging.name}" for c in spec.person_columns)
     found = {p for (p,) in staging.con.execute(
-        f"select piece from wanted where form in ({staged})").fetchall()}
-    return {v for v in values if candidates(v) & found}
+        f"select piece from wanted where {form} in ({staged})", pads).fetchall()}
+    return {v for v, held in pieces_of.items() if held & found}
 
 
 def apply(result, spec: Source) -> None:
