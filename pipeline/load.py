@@ -30,7 +30,9 @@ LOAD_LOG_COLUMNS = ("load_id, month, source, file, sha256, format, encoding, del
 # meta row naming the months whose quality files are still to be written: set in the load's transaction,
 # cleared once they are written (pipeline/refresh.py), so a refresh killed in between leaves a mark
 QUALITY_PENDING = "quality_pending"
-ROW_HASH = "md5 of the content as stored, store.sql"  # meta row_hash: how the stored hashes were computed
+# meta row_hash: how the stored hashes were computed (staging.content_hash; DuckDB's hash() may change with
+# its version, so a warehouse opened by another version hashes its rows again, once)
+ROW_HASH = f"hash() of the content as stored, store.sql, DuckDB {duckdb.__version__}"
 
 
 @dataclass

@@ -185,16 +185,18 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
         pass  # the connection is closed or its transaction failed: the table went with the transaction
 
 
+HASHED_AS = {"date": "date", "int": "bigint", "decimal": "double", "bool": "boolean"}  # else varchar
+
+
 def content_hash(spec, stored: bool = False) -> str:
-    """SQL for row_hash: the row's content, as staged or (stored=True) as stored, each value as the text of its
-    stored type (a date staged as a timestamp counts as the date). A missing value is chr(30), so that no value
-    run together with its neighbour reads as another."""
+    """SQL for row_hash: DuckDB's 64-bit hash of the row's content, as staged or (stored=True) as stored, each
+    value cast to one type per kind, so that a staged row and its stored copy hash alike (a date staged as a
+    timestamp counts as the date, an integer as a bigint either way). Only compared with hashes made by the
+    same DuckDB version: load.ROW_HASH names it, and a warehouse hashed another way is hashed again."""
     kinds = {c.name: c.kind for c in spec.columns} | {"withdrawn": "bool"}
-    values = []
-    for name, kind in kinds.items():
-        column = PERSON_KEYS.get(name, name) if stored else name
-        values.append(f"coalesce(cast({f'cast({column} as date)' if kind == 'date' else column} as varchar), chr(30))")
-    return "md5_number_lower(concat_ws(chr(31), " + ", ".join(values) + "))"
+    values = [f"cast({PERSON_KEYS.get(name, name) if stored else name} as {HASHED_AS.get(kind, 'varchar')})"
+              for name, kind in kinds.items()]
+    return "hash(" + ", ".join(values) + ")"
 
 
 def _columns_sql(spec) -> dict[str, str]:
