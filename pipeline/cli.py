@@ -279,11 +279,11 @@ def publish_report(
             fail("nothing loaded yet: run `tipstats refresh` first")
         said: set[str] = set()  # a warning (no Chromium) is printed once, not once per language
         for period in periods:
-            for edition_config in configs:
-                try:
-                    publish.announce(publish.run(edition_config, period, restricted, con), said)
-                except ReportError as e:
-                    fail(str(e))
+            try:
+                for result in publish.run_languages(configs, period, restricted, con):
+                    publish.announce(result, said)
+            except ReportError as e:
+                fail(str(e))
 
 
 # the statistics commands live in their own modules, beside the queries they run (the report above), in the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -11,10 +12,13 @@ import pytest
 from conftest import INV, JUD, PROS, header_only, isolate
 from pipeline import stats
 from pipeline.config import Config
-from pipeline.publication import editions
+from pipeline.publication import editions, publish
+from pipeline.publication.figures import gather
 from pipeline.publication.periods import Period
 from pipeline.publication.tip import number
 from pipeline.settings import Settings
+
+compute = stats.compute
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -150,3 +154,26 @@ def test_reclassified_charges_follow_the_attrition_links(env, refresh, query):
         con.close()
     assert (s["reclassified_prosecuted_persons"], s["reclassified_convicted_persons"]) == (1, 1)
     assert s["prosecuted_persons"] == 1  # the reclassified defendant counts under related, not trafficking
+
+
+def test_a_periods_languages_read_the_warehouse_once(sample, monkeypatch):
+    """The three language editions of a year share one reading of the warehouse (figures have no language):
+    gather and the year before's figures run once, and each edition holds the facts and paragraph a fresh
+    reading gives."""
+    con, config, period = sample["con"], Config.load(), Period.of_year(YEAR)
+    reads = []
+    monkeypatch.setattr(editions, "gather", lambda *a: reads.append("gather") or gather(*a))
+    monkeypatch.setattr(editions.stats, "compute", lambda *a: reads.append(f"compute {a[1]}") or compute(*a))
+    built = []
+    monkeypatch.setattr(publish, "run", lambda config, period, restricted, con, facts: built.append(
+        editions.build(con, config, period, restricted, facts)) or SimpleNamespace(edition=built[-1]))
+    configs = [config.in_language(language) for language in ("en", "sq", "sr")]
+    list(publish.run_languages(configs, period, False, con))
+    # gather computes the year's figures of each group (trafficking, related, all); the paragraph the year before's
+    assert reads == ["gather", *[f"compute {YEAR}"] * 3, f"compute {YEAR - 1}"]
+    assert [e.summary for e in built] == [sample["summary"]] * 3
+    fresh = gather(con, period)
+    for edition in built:
+        assert edition.facts.stats == fresh.stats
+        assert edition.facts.figures.equals(fresh.figures) and edition.facts.quarantine.equals(fresh.quarantine)
+    assert built[0].facts is not built[1].facts  # copied: an edition cannot change another's

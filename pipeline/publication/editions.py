@@ -2,6 +2,7 @@
 anything is written (publish.py writes it)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,13 +49,16 @@ class Edition:
         return protection.published_victim_years(self.facts, self.period)
 
 
-def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restricted: bool = False) -> Edition:
-    """Compute the edition: facts, protection, tables, charts, TIP paragraph, caveats, revisions."""
+def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restricted: bool = False,
+          facts: Facts | None = None) -> Edition:
+    """Compute the edition: facts, protection, tables, charts, TIP paragraph, caveats, revisions. `facts`: those
+    another language's edition of the same period read from the same connection (figures have no language),
+    so that a period's editions read the warehouse once; copied, so that no edition changes another's."""
     labels = config.labels
     _, _, refusal = stats.undelivered(con, period.first_month, period.last_month)
     if refusal:  # its figures would be zeros meaning "not delivered": refused as `tipstats stats` refuses it
         raise ReportError(refusal)
-    facts = gather(con, period)
+    facts = gather(con, period) if facts is None else copy.deepcopy(facts)
     # one folder per language inside the period's (reports/public/2025/sq/); the edition records stay at the
     # period's level: they hold figures, not words, and are the same for every language
     folder = edition_folder(config.output, period.label, restricted) / config.language
@@ -74,9 +78,12 @@ def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restri
     # the paragraph states the public edition's victim figures in both editions, never a hidden one
     # the TIP paragraph is in English in every edition (ENGLISH_ONLY in config.py), the country's name included
     english = config.in_language("en")
-    summary = (tip.tip_summary(facts, period, english.labels, english, stats.compute(con, period.year - 1, "trafficking"),
-                               {name: p.display(config.k) for name, p in suppressed.items()})
-               if period.kind == "year" else None)
+    summary = None
+    if period.kind == "year":
+        if facts.year_before is None:
+            facts.year_before = stats.compute(con, period.year - 1, "trafficking")
+        summary = tip.tip_summary(facts, period, english.labels, english, facts.year_before,
+                                  {name: p.display(config.k) for name, p in suppressed.items()})
     current = revisions.edition_record(facts, period, shown, restricted, config)
     revised = revisions.compare(con, previous, current, labels)
     return Edition(period, restricted, folder, config, facts, table_list, chart_list, protected, suppressed, summary,

@@ -38,6 +38,9 @@ class Facts:
     below_list: pd.DataFrame
     reclassified: pd.DataFrame  # persons investigated for trafficking, by the group later charged (mart_reclassified)
     watch_begging: pd.DataFrame  # forced begging charged outside trafficking, cases per year and stage
+    # the year before's trafficking figures, which the TIP paragraph compares with (annual reports; read by
+    # the first edition that needs them, then kept for the period's other languages)
+    year_before: dict | None = None
 
     @property
     def first_year(self) -> int:

@@ -8,7 +8,7 @@ import shutil
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -18,6 +18,7 @@ from pipeline.config import Config, ConfigError
 from pipeline.export import write_csv
 from pipeline.publication import images, pdf, revisions, spreadsheets, tables
 from pipeline.publication.editions import RESTRICTED, Edition, build
+from pipeline.publication.figures import Facts
 from pipeline.publication.page import page, pdf_footer
 from pipeline.publication.periods import MONTH, PUBLIC, RESTRICTED_FOLDER, Period, ReportError, default_periods
 from pipeline.settings import images_wanted
@@ -107,9 +108,11 @@ class Result:
     seconds_images: float
 
 
-def run(config: Config, period: Period, restricted: bool = False, con: duckdb.DuckDBPyConnection | None = None) -> Result:
+def run(config: Config, period: Period, restricted: bool = False, con: duckdb.DuckDBPyConnection | None = None,
+        facts: Facts | None = None) -> Result:
     """Build and write one edition, with a progress display on stderr when it is a terminal; its charts/ and
-    report.pdf too, unless TIPSTATS_IMAGES=0 (pipeline.settings.images_wanted)."""
+    report.pdf too, unless TIPSTATS_IMAGES=0 (pipeline.settings.images_wanted). `facts`: as editions.build, with
+    `con` (run_languages)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     started = time.perf_counter()
@@ -122,7 +125,7 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
             with terminal.warehouse("statistics") as own:
                 edition = build(own, config, period, restricted)
         else:
-            edition = build(con, config, period, restricted)
+            edition = build(con, config, period, restricted, facts)
         progress.update(task, advance=1, description=f"report {period.label}: writing tables and page")
         staged = replace(edition, folder=staging_folder(edition.folder))
         shutil.rmtree(staged.folder, ignore_errors=True)  # what a run cut short left
@@ -149,6 +152,16 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
         edition.quality_files = spreadsheets.write_quality_files(edition)
         written += edition.quality_files
     return Result(edition, written, computing, time.perf_counter() - started - computing)
+
+
+def run_languages(configs: list[Config], period: Period, restricted: bool, con: duckdb.DuckDBPyConnection
+                  ) -> Iterator[Result]:
+    """run() for each language's edition of one period, the warehouse read once for all of them."""
+    facts = None
+    for config in configs:
+        result = run(config, period, restricted, con, facts)
+        facts = result.edition.facts
+        yield result
 
 
 def count(n: int, noun: str) -> str:
@@ -193,7 +206,8 @@ def after_refresh(loaded: bool = True) -> None:
         todo = [(period, False) for period in default_periods(con)] if loaded else []
         for period, restricted in todo + [edition for edition in left if edition not in todo]:
             try:
-                for language in languages(config):
-                    announce(run(config.in_language(language), period, restricted, con), said)
+                configs = [config.in_language(language) for language in languages(config)]
+                for result in run_languages(configs, period, restricted, con):
+                    announce(result, said)
             except (ReportError, ConfigError) as e:  # the load is done; `tipstats report` can build it again
                 terminal.err.print(f"warning: {e}")
