@@ -28,7 +28,7 @@ os.environ.pop("TIPSTATS_IMAGES", None)
 
 from contracts import SOURCES  # noqa: E402 (after the pack is settled)
 from contracts.base import header_name  # noqa: E402
-from pipeline import load  # noqa: E402
+from pipeline import load, stats  # noqa: E402
 from pipeline.cli import app  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 from pipeline.validate import FileResult, validate_file  # noqa: E402
@@ -259,6 +259,7 @@ def querier(warehouse: Path):
     def run(sql: str, params: list | None = None) -> list[tuple]:
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
+            stats.define_units_by(con)  # the macro the breakdown queries read, as stats.query has it
             return con.execute(sql, params or []).fetchall()
         finally:
             con.close()

@@ -17,8 +17,8 @@ import json
 
 import pytest
 
-from conftest import DEFAULTS, INV, JUD, PROS, TEST_KEY, VIC, csv_text, header_only
-from pipeline.stats import COUNT_FIGURES
+from conftest import DEFAULTS, INV, JUD, PROS, TEST_KEY, VIC, csv_text, header_only, querier
+from pipeline.stats import COUNT_FIGURES, DIMENSIONS
 
 TRAFFICKING = "CCRK2019.165.1"
 RELATED = "CCRK2019.243.3"
@@ -606,3 +606,15 @@ def test_an_appeal_acquittal_after_a_first_instance_conviction_is_no_final_convi
     # still a first-instance conviction; the appeal acquittal is not a first-instance acquittal
     assert (result["convicted_persons"], result["final_convictions"], result["acquitted_persons"]) == (1, 0, 0)
     assert units(query, "final_convictions") == []
+
+
+@pytest.mark.parametrize("dimension", ("total", *DIMENSIONS))
+def test_units_by_is_the_long_form_of_each_dimension(sample_root, dimension):
+    """The macro the breakdown queries read (warehouse/queries/units_by.sql) gives each unit the value
+    mart_unit_dimensions gives it, for every dimension, on the shared sample; the warehouse stays read-only."""
+    query = querier(sample_root / "warehouse" / "tipstats.duckdb")
+    long_form = query("select figure, unit_id, value from mart_unit_dimensions where dimension = ? order by all",
+                      [dimension])
+    assert len(long_form) == query("select count(*) from mart_units")[0][0] == 535  # every unit of the sample, once
+    assert query("select figure, unit_id, value from units_by(?) order by all", [dimension]) == long_form
+    assert len({value for _, _, value in long_form}) > (1 if dimension != "total" else 0)

@@ -8,9 +8,9 @@
 with persons as (
     select d.value, coalesce(p.imposed_months, 0) as months
     from mart_person_sentences p
-    join mart_unit_dimensions d
+    join units_by($by) d
       on d.figure = case $instance when 'first' then 'convicted_persons' else 'final_convictions' end
-     and d.unit_id = p.judgment_id || ' ' || p.person_key and d.dimension = $by
+     and d.unit_id = p.judgment_id || ' ' || p.person_key
     where p.basis = $instance
       and p."group" in (select unnest($groups::varchar[]))
       and ($first_month is null or strftime(p.counted_on, '%Y-%m') >= $first_month)

@@ -3,9 +3,7 @@
 -- gives one row, value 'all'). child_victims = identified victims whose age_group is child. A figure the
 -- dimension does not apply to gets null, not zero.
 with units as (
-    select u.figure, u.month, u."group", u.age_group, d.value
-    from mart_units u
-    join mart_unit_dimensions d on d.figure = u.figure and d.unit_id = u.unit_id and d.dimension = $4
+    select figure, month, "group", age_group, value from units_by($4)
 ),
 counted as (
     select figure, month, "group", value from units

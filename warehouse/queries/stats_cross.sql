@@ -4,11 +4,10 @@
 -- figure; n is null for a figure one of the dimensions does not apply to (as in stats_counts.sql), and units
 -- whose value is null in a dimension are left out. child_victims = identified victims whose age_group is child.
 with units as (
-    select u.figure, u.month, u."group", u.age_group, d1.value as v1, d2.value as v2, d3.value as v3
-    from mart_units u
-    join mart_unit_dimensions d1 on d1.figure = u.figure and d1.unit_id = u.unit_id and d1.dimension = $4
-    join mart_unit_dimensions d2 on d2.figure = u.figure and d2.unit_id = u.unit_id and d2.dimension = $5
-    join mart_unit_dimensions d3 on d3.figure = u.figure and d3.unit_id = u.unit_id and d3.dimension = $6
+    select d1.figure, d1.month, d1."group", d1.age_group, d1.value as v1, d2.value as v2, d3.value as v3
+    from units_by($4) d1
+    join units_by($5) d2 on d2.figure = d1.figure and d2.unit_id = d1.unit_id
+    join units_by($6) d3 on d3.figure = d1.figure and d3.unit_id = d1.unit_id
 ),
 counted as (
     select figure, month, "group", v1, v2, v3 from units

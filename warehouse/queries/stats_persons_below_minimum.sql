@@ -17,8 +17,7 @@ select case when $4 = 'group' then p."group" else d.value end as value,
        count(*) filter (where p.known_minimum and p.on_charged_version) as sentences_on_charged_version,
        count(*) filter (where p.term_from_total) as sentences_from_person_total
 from mart_person_sentences p
-join mart_unit_dimensions d
-  on d.figure = 'convicted_persons' and d.unit_id = p.judgment_id || ' ' || p.person_key and d.dimension = $4
+join units_by($4) d on d.figure = 'convicted_persons' and d.unit_id = p.judgment_id || ' ' || p.person_key
 where p.basis = 'first' and strftime(p.counted_on, '%Y-%m') between $1 and $2
   and p."group" in (select unnest($3::varchar[]))
 group by all
