@@ -55,8 +55,8 @@ def summary(con: duckdb.DuckDBPyConnection, basis: str, group: str, by: str | No
     """The `sentences --summary --json` list: one object per value of `by` in code-list order, then the total
     (`by` and `value` both "total" without a dimension)."""
     dimension = by or "total"
-    stats.define_units_by(con)
-    result = con.execute(SUMMARY_QUERY.read_text(), {
+    sql = SUMMARY_QUERY.read_text()
+    result = stats.with_units_by(con, sql).execute(sql, {
         "instance": basis, "groups": stats.GROUPS[group], "first_month": period[0], "last_month": period[1],
         "by": dimension})
     names = [d[0] for d in result.description]

@@ -40,14 +40,17 @@ MONTH = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, params: list) -> list[tuple]:
-    define_units_by(con)
-    return con.execute((SQL_DIR / "queries" / f"{name}.sql").read_text(), params).fetchall()
+    sql = (SQL_DIR / "queries" / f"{name}.sql").read_text()
+    return with_units_by(con, sql).execute(sql, params).fetchall()
 
 
-def define_units_by(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the macro units_by on the connection (warehouse/queries/units_by.sql), which the breakdown
-    queries read: a temporary one, so that a read-only warehouse, or one built before the macro, has it too."""
-    con.execute((SQL_DIR / "queries" / "units_by.sql").read_text())
+def with_units_by(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+    """The connection, with the macro units_by (warehouse/queries/units_by.sql) created on it when `sql` reads
+    it (the breakdown queries): a temporary macro, so that a read-only warehouse, or one built before the macro,
+    has it too. Only then, since creating it needs mart_units, which a warehouse never refreshed lacks."""
+    if "units_by(" in sql:
+        con.execute((SQL_DIR / "queries" / "units_by.sql").read_text())
+    return con
 
 
 def month_option(option: str, text: str, last: bool) -> str:

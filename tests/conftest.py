@@ -259,8 +259,8 @@ def querier(warehouse: Path):
     def run(sql: str, params: list | None = None) -> list[tuple]:
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
-            stats.define_units_by(con)  # the macro the breakdown queries read, as stats.query has it
-            return con.execute(sql, params or []).fetchall()
+            # with the macro the breakdown queries read, when `sql` reads it, as stats.query has it
+            return stats.with_units_by(con, sql).execute(sql, params or []).fetchall()
         finally:
             con.close()
 
