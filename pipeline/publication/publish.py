@@ -111,8 +111,7 @@ class Result:
 def run(config: Config, period: Period, restricted: bool = False, con: duckdb.DuckDBPyConnection | None = None,
         facts: Facts | None = None) -> Result:
     """Build and write one edition, with a progress display on stderr when it is a terminal; its charts/ and
-    report.pdf too, unless TIPSTATS_IMAGES=0 (pipeline.settings.images_wanted). `facts`: as editions.build, with
-    `con` (run_languages)."""
+    report.pdf too, unless TIPSTATS_IMAGES=0 (pipeline.settings.images_wanted). `facts`: as editions.build."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     started = time.perf_counter()
@@ -121,11 +120,8 @@ def run(config: Config, period: Period, restricted: bool = False, con: duckdb.Du
                         disable=not terminal.err.is_terminal)
     with progress:
         task = progress.add_task(f"report {period.label}: reading the warehouse", total=3)
-        if con is None:
-            with terminal.warehouse("statistics") as own:
-                edition = build(own, config, period, restricted)
-        else:
-            edition = build(con, config, period, restricted, facts)
+        with terminal.warehouse("statistics") if con is None else contextlib.nullcontext(con) as reading:
+            edition = build(reading, config, period, restricted, facts)
         progress.update(task, advance=1, description=f"report {period.label}: writing tables and page")
         staged = replace(edition, folder=staging_folder(edition.folder))
         shutil.rmtree(staged.folder, ignore_errors=True)  # what a run cut short left
