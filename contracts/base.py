@@ -291,12 +291,20 @@ def month_end(month: str) -> pd.Timestamp:
     return pd.Period(month, freq="M").end_time.normalize()
 
 
+# each row check's polars expression by its name: what pipeline.polars_stages evaluates, with the check's
+# statistics, in one query with the column checks
+ROW_CHECKS_ON_POLARS: dict = {}
+
+
 def row_check(name: str, on_pandas, on_polars, **statistics) -> pa.Check:
     """A check over whole rows (a cross-column rule), declared once for both of pandera's back ends.
 
     on_pandas(frame, **statistics) → a boolean Series; on_polars(**statistics) → a boolean polars expression
     over the row's columns. pandera calls the check with a pandas DataFrame or with PolarsData (a LazyFrame);
     tests/test_contract_engines.py holds the two to the same rows."""
+    if ROW_CHECKS_ON_POLARS.setdefault(name, on_polars) is not on_polars:
+        raise ValueError(f"row check {name}: another rule already has this name")
+
     def check(data):
         if isinstance(data, PolarsData):
             return data.lazyframe.select(on_polars(**statistics))

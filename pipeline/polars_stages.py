@@ -1,11 +1,12 @@
-"""The three contract stages (contracts.base) executed by pandera's polars back end.
+"""The three contract stages (contracts.base) executed on polars.
 
 The contract is declared once, as the pandera schemas of contracts.base: every column check is a registered
-check and every row check carries a polars expression beside its pandas function, so the same Check objects
-run here on a polars LazyFrame. This module only moves the data to polars, parses text into typed columns
-as contracts.base.parse does, and reads each check's failing rows. `validate.contract_stages_on_pandas`
-(pandera on pandas) is the reference: tests/test_contract_engines.py holds the two to the same failures
-(row, column, check) and the same typed rows.
+check and every row check carries a polars expression beside its pandas function. Here pandera-polars checks
+each stage's columns and dtypes, and the checks of a stage run as one polars query: a column check by
+pandera's polars function of its name with its statistics, a row check by its expression. This module also
+moves the data to polars, parses text into typed columns as contracts.base.parse does, and reads each check's
+failing rows. `validate.contract_stages_on_pandas` (pandera on pandas) is the reference:
+tests/test_contract_engines.py holds the two to the same failures (row, column, check) and the same typed rows.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import pandera.pandas as pa
 import pandera.polars as pp
 import polars as pl
 import pyarrow
+from pandera.api.polars.types import PolarsData
+from pandera.backends.polars import builtin_checks
 
 from contracts import base
 from contracts.base import Source
@@ -73,8 +76,11 @@ _STRUCTURES_VALID: set[tuple] = set()  # (schema name, columns, dtypes) pandera-
 def failures(schema: pa.DataFrameSchema, frame: pl.DataFrame, spec: Source) -> pd.DataFrame:
     """The row positions failing each check of the contract: (index, column, check), as validate._failures.
 
-    pandera-polars validates the frame's columns and dtypes (on no rows); each check then runs through
-    pandera's polars check back end and its boolean output is read (no failure-case tables)."""
+    pandera-polars validates the frame's columns and dtypes (on no rows). The checks are then evaluated in one
+    polars query: each registered column check by pandera's own polars function for it (its name, with its
+    statistics), each row check by its polars expression; a null outcome passes unless the check says
+    otherwise (ignore_na), as in pandera's check back end. Through pandera's Check API each check costs about
+    four collects, more than half of the contract stages' time (docs/benchmarks.md)."""
     structure = (schema.name, tuple(frame.columns), tuple(map(str, frame.dtypes)))
     if structure not in _STRUCTURES_VALID:
         try:
@@ -83,24 +89,34 @@ def failures(schema: pa.DataFrameSchema, frame: pl.DataFrame, spec: Source) -> p
             raise RuntimeError(f"{schema.name}: {e}") from None
         _STRUCTURES_VALID.add(structure)
     lazy = frame.lazy()
-    found = []
+    outcomes = []  # (a LazyFrame of the check's one boolean column, whether a null passes, column, check)
     for name, column in schema.columns.items():
         if not column.nullable:  # the contract's `required`
-            found.append((np.flatnonzero(frame[name].is_null().to_numpy()), name, base.REQUIRED))
+            outcomes.append((lazy.select(pl.col(name).is_not_null()), False, name, base.REQUIRED))
         for check in column.checks:
-            found.append((_failed(check(lazy, column=name)), name, check.error))
+            outcomes.append((_column_check(check, lazy, name), check.ignore_na, name, check.error))
     for check in schema.checks:
-        found.append((_failed(check(lazy)), spec.check_columns.get(check.error, ""), check.error))
-    found = [pd.DataFrame({"index": rows, "column": column, "check": check})
-             for rows, column, check in found if len(rows)]
-    if not found:
+        outcome = lazy.select(base.ROW_CHECKS_ON_POLARS[check.name](**check.statistics))
+        outcomes.append((outcome, check.ignore_na, spec.check_columns.get(check.error, ""), check.error))
+    passed = pl.concat([outcome.select(pl.first().fill_null(na).alias(str(i)))
+                        for i, (outcome, na, _, _) in enumerate(outcomes)], how="horizontal")
+    failed = (passed.with_row_index("index").unpivot(index="index", variable_name="outcome")
+              .filter(~pl.col("value")).collect())
+    if failed.is_empty():
         return pd.DataFrame(columns=FAILURE_COLUMNS)
-    return pd.concat(found, ignore_index=True).sort_values(["index", "column"], kind="stable")
+    named = np.array([(column, check) for _, _, column, check in outcomes], dtype=object)
+    which = named[failed["outcome"].cast(pl.Int64).to_numpy()]  # in the checks' order, rows in order in each
+    found = pd.DataFrame({"index": failed["index"].to_numpy().astype("int64"), "column": which[:, 0],
+                          "check": which[:, 1]})
+    return found.sort_values(["index", "column"], kind="stable")
 
 
-def _failed(result) -> np.ndarray:
-    passed = result.check_output.collect().to_series()
-    return np.flatnonzero(~passed.fill_null(True).to_numpy())
+def _column_check(check: pa.Check, lazy: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    """A registered column check's outcome, by pandera's polars function of that name."""
+    function = getattr(builtin_checks, check.name, None)
+    if function is None:  # a check added to contracts.base that pandera does not have for polars
+        raise RuntimeError(f"check {check.name} ({check.error}): pandera has no polars function of that name")
+    return function(PolarsData(lazy, column), **check.statistics)
 
 
 def parse(text: pl.DataFrame, spec: Source) -> tuple[pl.DataFrame, pd.DataFrame]:

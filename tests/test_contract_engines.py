@@ -1,10 +1,13 @@
-"""The contracts run on two of pandera's back ends: pandas (the reference, validate.contract_stages_on_pandas) and
-polars (pipeline.polars_stages). Both must reject exactly the same cells with the same checks and give the
-same typed rows, on the sample and on whatever hypothesis makes up."""
+"""The contracts run two ways: by pandera on pandas (the reference, validate.contract_stages_on_pandas), and as one
+polars query per stage of pandera's polars check functions and the row checks' expressions
+(pipeline.polars_stages). Both must reject exactly the same cells with the same checks and give the same typed
+rows, on the sample and on whatever hypothesis makes up."""
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -121,3 +124,40 @@ def deliveries(draw, source: str):
 def test_both_back_ends_reject_the_same_cells_with_the_same_checks(source, data):
     normal, month, decimal_comma = data.draw(deliveries(source))
     assert_same(*both(normal, source, month, decimal_comma))
+
+
+# ------------------------------------------------------------------------------------- the one query
+def test_a_check_pandera_has_no_polars_function_for_stops_validation_by_name():
+    """The polars stages evaluate a column check by pandera's polars function of its name: a check added to the
+    contracts without one is refused with its names, never skipped."""
+    positive = pa.Check(lambda data: data.lazyframe.select(pl.col(data.key) > 0), name="positive", error="range")
+    schema = pa.DataFrameSchema({"age": pa.Column("Int64", [positive], nullable=True)}, name="made up (typed)")
+    frame = pl.DataFrame({"age": [1, None, -2]}, schema={"age": pl.Int64})
+    with pytest.raises(RuntimeError, match=r"^check positive \(range\): pandera has no polars function of that "
+                                           r"name$"):
+        polars_stages.failures(schema, frame, SOURCES["victims"])
+
+
+def test_the_checks_of_a_stage_give_each_failing_row_in_row_order():
+    """One query for every check of the stage; failures come back by row, then column, each check once."""
+    schema = pa.DataFrameSchema({
+        "a": pa.Column("str", [pa.Check.isin(["x", "y"], error="code_list")], nullable=False),
+        "b": pa.Column("str", [pa.Check.str_length(max_value=2, error="max_length"),
+                               pa.Check.str_matches(r"[0-9]+", error="number_format")], nullable=True),
+    }, checks=[base.not_before("b", "a")], name="made up (raw)")
+    # text compares as text: "123" < "x", "1" < "z" and "q" < "y" fail the order; a null passes every check
+    # but `required`
+    frame = pl.DataFrame({"a": ["x", "z", None, "y"], "b": ["123", "1", None, "q"]})
+    found = polars_stages.failures(schema, frame, SOURCES["victims"])
+    assert found.values.tolist() == [
+        [0, "", "date_order"], [0, "b", "max_length"],
+        [1, "", "date_order"], [1, "a", "code_list"],
+        [2, "a", "required"],
+        [3, "", "date_order"], [3, "b", "number_format"]]
+
+
+def test_two_row_rules_cannot_share_a_name():
+    """A row check's polars expression is found by its name: a second rule under a used name is refused."""
+    base.typed_schema(SOURCES["judgments"], "2024-02")  # its rules are registered as it is built
+    with pytest.raises(ValueError, match=r"^row check date_order: another rule already has this name$"):
+        base.row_check("date_order", lambda frame: frame.notna(), lambda: pl.lit(True))
