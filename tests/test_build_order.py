@@ -51,8 +51,8 @@ def test_every_model_creates_the_name_of_its_file():
     assert {name: model.kind for name, model in parsed.items()} == {
         name: build.CREATES.search(path.read_text()).group(1) for name, path in files.items()}
     assert sorted(name for name, model in parsed.items() if model.kind == "view") == [
-        "mart_unit_dimensions", "mart_units", "stg_investigations", "stg_judgments", "stg_prosecutions",
-        "stg_victims"]
+        "int_applicable_ranges", "int_victims", "mart_unit_dimensions", "mart_units", "stg_investigations",
+        "stg_judgments", "stg_prosecutions", "stg_victims"]
 
 
 def test_a_cte_named_like_a_model_is_not_a_dependency(tmp_path):

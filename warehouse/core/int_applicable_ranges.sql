@@ -25,8 +25,9 @@
 -- versions_in_force: the candidates in the window (1 on the charged version: the provision(s) it names).
 -- statute_verified: range, dates and article number of the applied version(s) all verified (report
 -- caveat); null when no provision applies.
--- incremental by: person_key
-create or replace table int_applicable_ranges as
+-- A view: mart_sentences, its one reader, computes it as it reads it (cheaper than storing 0.5M rows at 1M
+-- judgment rows; docs/benchmarks.md).
+create or replace view int_applicable_ranges as
 with convicting as (
     select r.judgment_id, r.person_key, r.offence_code, r.instance, r.offence_date, r.judgment_date,
            r.offence_key, r.statute_id as charged_statute_id,

@@ -2,8 +2,9 @@
 -- Sex, age, citizenship and exploitation form from the victim's own rows (earliest known value); region
 -- from the earliest row whose case is known, else 'unknown'. Group: the highest over all the victim's
 -- cases; a victim identified outside a criminal case, or whose case is unknown, counts as trafficking.
--- incremental by: victim_key
-create or replace table int_victims as
+-- A view: mart_units_victims, its one reader, computes it as it reads it (cheaper than storing it;
+-- docs/benchmarks.md).
+create or replace view int_victims as
 with rows as (
     select v.*, c.region as case_region, coalesce(c.group_rank, 3) as case_group_rank
     from stg_victims v
