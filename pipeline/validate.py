@@ -4,6 +4,7 @@ Nothing here touches the warehouse: `tipstats validate` and `refresh` share this
 """
 from __future__ import annotations
 
+import itertools
 import queue
 import re
 import threading
@@ -27,6 +28,10 @@ from pipeline.settings import Limits
 from pipeline.staging import Staging
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# files of a refresh read and checked at once, each by a thread of its own, ahead of the thread that stages
+# them: reading (Arrow) and the contract stages (polars) let go of the GIL for much of their work, so a second
+# file is checked while the first waits for the GIL or for its turn to be staged (docs/benchmarks.md)
+CHECKING_THREADS = 2
 MASK = "***"
 ERROR_COLUMNS = ["line", "column", "check", "value", "reason", "record_key"]
 
@@ -125,12 +130,13 @@ def validate_month(folder: Path, staging: Callable[[Source, FileResult], Staging
 
 def validate_months(folders: list[Path], staging: Callable[[Source, FileResult], Staging] | None = None
                     ) -> Iterator[MonthResult]:
-    """Validate the months in order, one MonthResult at a time. The files are read and checked in a second
-    thread that keeps a few chunks ahead, across files and months, while this one stages the checked rows
-    and the caller stores each month: reading (Arrow), the contracts (pandas) and staging (DuckDB) each let
-    go of the GIL for much of their work, so the two overlap on two cores."""
+    """Validate the months in order, one MonthResult at a time. The files are read and checked in other
+    threads (CHECKING_THREADS, a file each) that keep a few chunks ahead, across files and months, while this
+    one stages the checked rows and the caller stores each month: reading (Arrow), the contracts (polars) and
+    staging (DuckDB) each let go of the GIL for much of their work, so they overlap on two cores."""
     plans = [_MonthPlan(folder) for folder in folders]
-    checks = _ahead(_check_file(path, plan.month, source) for plan in plans for source, path in plan.checked())
+    checks = _ahead((_check_file(path, plan.month, source) for plan in plans for source, path in plan.checked()),
+                    depth=2, threads=CHECKING_THREADS)
     try:
         for plan in plans:
             results = []
@@ -313,14 +319,20 @@ def _with_cell_errors(errors: pd.DataFrame, cells: list[tuple[int, int, str]], c
     return merged.sort_values(["index", "column"], kind="stable").reset_index(drop=True)
 
 
-def _ahead(files: Iterator[Iterator], depth: int = 4) -> Generator:
-    """The events of each file's checks in order, produced by a thread that keeps up to `depth` events ahead
-    (a bounded queue, so memory stays bounded). Closing the generator stops the thread and closes the file it
-    was reading; an exception in the thread is raised here, at the event it replaced."""
-    events: queue.Queue = queue.Queue(maxsize=depth)
+def _ahead(files: Iterator[Iterator], depth: int = 4, threads: int = 1) -> Generator:
+    """The events of each file's checks, file by file in order, produced by `threads` threads that each check
+    one file at a time and keep up to `depth` of its events ahead (bounded queues, and no thread starts a file
+    more than `threads` files ahead of the one being consumed, so memory stays bounded). Closing the generator
+    stops the threads and closes the files they were reading; an exception in a thread is raised here, at the
+    event it replaced."""
     stop = threading.Event()
+    taking = threading.Lock()  # one thread at a time takes the next file
+    slots = threading.Semaphore(threads)  # a file holds one from being taken until it is consumed
+    started: dict[int, queue.Queue] = {}  # each file's events by its place in `files`, once a thread took it
+    taken = threading.Condition()
+    places = itertools.count()
 
-    def put(item) -> bool:
+    def put(events: queue.Queue, item) -> bool:
         while not stop.is_set():
             try:
                 events.put(item, timeout=0.1)
@@ -329,31 +341,64 @@ def _ahead(files: Iterator[Iterator], depth: int = 4) -> Generator:
                 pass
         return False
 
-    def produce() -> None:
-        try:
-            for file in files:
-                try:
-                    for event in file:
-                        if not put(event):
-                            return
-                finally:
-                    file.close()
-            put(_DONE)
-        except BaseException as e:  # handed over to the consumer
-            put(_Failed(e))
+    def take() -> tuple[Iterator | BaseException | None, queue.Queue | None]:
+        """The next file (None after the last; an exception `files` raised) and the queue of its events."""
+        while not slots.acquire(timeout=0.1):
+            if stop.is_set():
+                return None, None
+        with taking:
+            place, events = next(places), queue.Queue(maxsize=depth)
+            try:
+                file = next(files, None)
+            except BaseException as e:  # handed over to the consumer at the place of the file it stood for
+                file = e
+        with taken:
+            started[place] = events
+            taken.notify_all()
+        return file, events
 
-    worker = threading.Thread(target=produce, name="tipstats-check", daemon=True)
-    worker.start()
+    def produce() -> None:
+        while not stop.is_set():
+            file, events = take()
+            if events is None:
+                return
+            if file is None or isinstance(file, BaseException):
+                put(events, _DONE if file is None else _Failed(file))
+                return
+            try:
+                for event in file:
+                    if not put(events, event):
+                        return
+                put(events, _END_OF_FILE)
+            except BaseException as e:  # handed over to the consumer
+                put(events, _Failed(e))
+                return
+            finally:
+                file.close()
+
+    workers = [threading.Thread(target=produce, name="tipstats-check", daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
     try:
-        while (event := events.get()) is not _DONE:
-            if isinstance(event, _Failed):
-                raise event.error
-            yield event
+        for place in itertools.count():
+            with taken:
+                taken.wait_for(lambda: place in started)
+                events = started[place]
+            while (event := events.get()) is not _END_OF_FILE:
+                if event is _DONE:
+                    return
+                if isinstance(event, _Failed):
+                    raise event.error
+                yield event
+            del started[place]
+            slots.release()
     finally:
         stop.set()
-        worker.join()
+        for worker in workers:
+            worker.join()
 
 
+_END_OF_FILE = object()
 _DONE = object()
 
 
