@@ -326,10 +326,9 @@ def _ahead(files: Iterator[Iterator], depth: int = 4, threads: int = 1) -> Gener
     stops the threads and closes the files they were reading; an exception in a thread is raised here, at the
     event it replaced."""
     stop = threading.Event()
-    taking = threading.Lock()  # one thread at a time takes the next file
     slots = threading.Semaphore(threads)  # a file holds one from being taken until it is consumed
     started: dict[int, queue.Queue] = {}  # each file's events by its place in `files`, once a thread took it
-    taken = threading.Condition()
+    taken = threading.Condition()  # held to take the next file; notified when one is taken
     places = itertools.count()
 
     def put(events: queue.Queue, item) -> bool:
@@ -346,14 +345,13 @@ def _ahead(files: Iterator[Iterator], depth: int = 4, threads: int = 1) -> Gener
         while not slots.acquire(timeout=0.1):
             if stop.is_set():
                 return None, None
-        with taking:
-            place, events = next(places), queue.Queue(maxsize=depth)
+        events = queue.Queue(maxsize=depth)
+        with taken:
             try:
                 file = next(files, None)
             except BaseException as e:  # handed over to the consumer at the place of the file it stood for
                 file = e
-        with taken:
-            started[place] = events
+            started[next(places)] = events
             taken.notify_all()
         return file, events
 
