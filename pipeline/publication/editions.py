@@ -53,7 +53,8 @@ def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restri
           facts: Facts | None = None) -> Edition:
     """Compute the edition: facts, protection, tables, charts, TIP paragraph, caveats, revisions. `facts`: those
     another language's edition of the same period read from the same connection (figures have no language),
-    so that a period's editions read the warehouse once; copied, so that no edition changes another's."""
+    so that a period's editions read the warehouse once and protect it once; copied, so that no edition
+    changes another's."""
     labels = config.labels
     _, _, refusal = stats.undelivered(con, period.first_month, period.last_month)
     if refusal:  # its figures would be zeros meaning "not delivered": refused as `tipstats stats` refuses it
@@ -64,7 +65,9 @@ def build(con: duckdb.DuckDBPyConnection, config: Config, period: Period, restri
     folder = edition_folder(config.output, period.label, restricted) / config.language
     previous = revisions.previous_edition(config.output, period, restricted, facts.as_of["load_id"])
     # the public edition's suppression (the restricted edition lists it in suppression.csv)
-    grids, suppressed = public_protection(facts, period, config)
+    if facts.public_protection is None:
+        facts.public_protection = public_protection(facts, period, config)
+    grids, suppressed = facts.public_protection
     protected = protection.unprotected(grids, config) if restricted else suppressed
     shown = {name: p.display(config.k) for name, p in protected.items()}
 

@@ -41,6 +41,9 @@ class Facts:
     # the year before's trafficking figures, which the TIP paragraph compares with (annual reports; read by
     # the first edition that needs them, then kept for the period's other languages)
     year_before: dict | None = None
+    # the public edition's count grids and their suppression (editions.public_protection), which have no
+    # language either: computed by the period's first edition (the linear programs take seconds), then kept
+    public_protection: tuple | None = None
 
     @property
     def first_year(self) -> int:
