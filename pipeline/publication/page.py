@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+import plotly.io
 import pandas as pd
 from markupsafe import Markup
 
@@ -62,8 +63,8 @@ def page(edition: Edition) -> str:
         "table": {**rows(by_name[chart.name].frame, L), "caption": by_name[chart.name].title}
         if chart.name in by_name else None,
         # plotly's own markup (a div and the script that draws it): the one text not escaped
-        "div": Markup(charts.for_page(chart).to_html(full_html=False, include_plotlyjs=False,
-                                                     div_id=f"chart-{chart.name}", config=PLOT_CONFIG)),
+        "div": Markup(plotly.io.to_html(charts.for_page(chart), validate=False, full_html=False,
+                                        include_plotlyjs=False, div_id=f"chart-{chart.name}", config=PLOT_CONFIG)),
     } for chart in edition.charts]
     summary = []
     if edition.summary:  # the paragraphs under the heading line of tip-summary.md
