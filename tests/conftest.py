@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pytest
@@ -169,32 +171,54 @@ def sample_copy(sample_root: Path, tmp_path_factory, name: str) -> Path:
     return root
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], dict]) -> dict:
+    """`build(folder)` run once for the whole test run, however many workers pytest-xdist starts: the first
+    worker to ask builds it under the folder the workers share (their base temporary folders' parent) and
+    writes what it returned as JSON; the others wait for it (a file lock) and read that. For a session fixture
+    too costly to build once per worker, whose files the tests only read."""
+    from filelock import FileLock
+
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: nobody to share with
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent
+    done = shared / f"{name}.json"
+    with FileLock(shared / f"{name}.lock"):
+        if not done.is_file():
+            done.write_text(json.dumps(build(shared / name)), encoding="utf-8")
+        return json.loads(done.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
-def sample_report(sample_root: Path, tmp_path_factory) -> dict:
+def sample_report(request, tmp_path_factory) -> dict:
     """A copy of the shared sample with its 2025 report, public then restricted, in every language of the pack, with
     the defaults of tipstats.toml: for the modules that only read the editions (test_report, test_print,
-    test_languages, test_accessibility); a test that changes a file works on a copy of its own. Only the English editions are drawn
-    (charts/ and report.pdf, by Chromium): the Albanian and Serbian ones are written with TIPSTATS_IMAGES=0, which
-    leaves their pages as with images, and no test reads their image files. Returns the root and each command's
-    (exit code, stdout, stderr): "public" and "restricted" (English), "public_translations" and
-    "restricted_translations" (Albanian and Serbian)."""
-    root = sample_copy(sample_root, tmp_path_factory, "report")
-    runner = CliRunner()
+    test_languages, test_accessibility); a test that changes a file works on a copy of its own. Built once for
+    the whole run (built_once). Only the English editions are drawn (charts/ and report.pdf, by Chromium): the
+    Albanian and Serbian ones are written with TIPSTATS_IMAGES=0, which leaves their pages as with images, and no
+    test reads their image files. Returns the root and each command's (exit code, stdout, stderr): "public" and
+    "restricted" (English), "public_translations" and "restricted_translations" (Albanian and Serbian)."""
 
-    def run(*args: str | int) -> tuple[int, str, str]:
-        result = runner.invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
-        return result.exit_code, result.stdout, result.stderr
+    def build(root: Path) -> dict:
+        shutil.copytree(request.getfixturevalue("sample_root"), root, dirs_exist_ok=True)
+        runner = CliRunner()
 
-    runs = {}
-    with pytest.MonkeyPatch.context() as patch:
-        isolate(patch, root, SAMPLE_RAW)
-        for edition, flags in (("public", ()), ("restricted", ("--restricted",))):
-            runs[edition] = run("report", "--year", 2025, "--language", "en", *flags)
-            patch.setenv("TIPSTATS_IMAGES", "0")
-            runs[f"{edition}_translations"] = run("report", "--year", 2025, "--language", "sq", "--language", "sr",
-                                                  *flags)
-            patch.delenv("TIPSTATS_IMAGES")
-    return {"root": root, **runs}
+        def run(*args: str | int) -> tuple[int, str, str]:
+            result = runner.invoke(app, [str(a) for a in args], prog_name="tipstats", catch_exceptions=False)
+            return result.exit_code, result.stdout, result.stderr
+
+        runs = {}
+        with pytest.MonkeyPatch.context() as patch:
+            isolate(patch, root, SAMPLE_RAW)
+            for edition, flags in (("public", ()), ("restricted", ("--restricted",))):
+                runs[edition] = run("report", "--year", 2025, "--language", "en", *flags)
+                patch.setenv("TIPSTATS_IMAGES", "0")
+                runs[f"{edition}_translations"] = run("report", "--year", 2025, "--language", "sq", "--language",
+                                                      "sr", *flags)
+                patch.delenv("TIPSTATS_IMAGES")
+        return {"root": str(root), **runs}
+
+    built = built_once(tmp_path_factory, "report", build)
+    return {"root": Path(built["root"]), **{name: tuple(run) for name, run in built.items() if name != "root"}}
 
 
 @pytest.fixture(scope="module")
