@@ -204,16 +204,25 @@ def measure(rows: int, report: bool = True) -> dict:
     work = folder / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    floor, floor_mb = run_child(FLOOR, str(raw), str(work / "floor.duckdb"))
-    full, full_mb = run_child(REFRESH, str(raw), str(work / "full" / "w.duckdb"), *history)
-    report, report_mb = run_child(REPORT, env={"TIPSTATS_WAREHOUSE": str(work / "full" / "w.duckdb"),
-                                               "TIPSTATS_REPORTS": str(work / "reports")}) if report else ({}, 0.0)
+    measured = {"rows": rows}
+
+    def step(name: str, code: str, *args: str, env: dict | None = None) -> None:
+        """One measurement, kept in work/measured.json as soon as it is taken (a later step that fails, as
+        the 10M incremental month once did, loses nothing measured before it)."""
+        measured[name], measured[f"{name}_mb"] = run_child(code, *args, env=env)
+        (work / "measured.json").write_text(json.dumps(measured, indent=1))
+
+    step("floor", FLOOR, str(raw), str(work / "floor.duckdb"))
+    step("full", REFRESH, str(raw), str(work / "full" / "w.duckdb"), *history)
+    if report:
+        step("report", REPORT, env={"TIPSTATS_WAREHOUSE": str(work / "full" / "w.duckdb"),
+                                    "TIPSTATS_REPORTS": str(work / "reports")})
+    else:
+        measured["report"], measured["report_mb"] = {}, 0.0
     shutil.copytree(work / "full", work / "incremental")
-    incremental, incremental_mb = run_child(REFRESH, str(raw), str(work / "incremental" / "w.duckdb"), extra)
-    alone, _ = run_child(REFRESH, str(raw), str(work / "alone" / "w.duckdb"), extra)
-    return {"rows": rows, "floor": floor, "floor_mb": floor_mb, "full": full, "full_mb": full_mb,
-            "report": report, "report_mb": report_mb, "incremental_mb": incremental_mb,
-            "incremental": incremental, "alone": alone}
+    step("incremental", REFRESH, str(raw), str(work / "incremental" / "w.duckdb"), extra)
+    step("alone", REFRESH, str(raw), str(work / "alone" / "w.duckdb"), extra)
+    return measured
 
 
 STAGES = ("read", "validate", "wait", "load", "rebuild", "commit")
