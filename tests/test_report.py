@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from plotly.utils import PlotlyJSONEncoder
 from typer.testing import CliRunner
 
 from conftest import INV, VIC, isolate, sample_copy
@@ -361,10 +362,83 @@ def test_threshold_k_comes_from_the_configuration(env, cli, refresh, monkeypatch
     assert by_sex["F"][2] in ("x", "<3")  # 2 is below k = 3 too
 
 
+def test_the_languages_of_a_period_hide_the_same_cells_from_one_disclosure_control(env, cli, refresh, monkeypatch):
+    """The suppression has no language: `report` computes it once for a period's editions in every language
+    and each hides the same cells."""
+    from pipeline.publication import editions
+
+    monkeypatch.setenv("TIPSTATS_IMAGES", "0")
+    env.deliver("2024-01", investigations=[INV], victims=[VIC, {**VIC, "victim_id": "V-2"},
+                                                          {**VIC, "victim_id": "V-3", "sex": "M", "age": "30"}])
+    refresh()
+    computed = []
+    whole = editions.public_protection
+    monkeypatch.setattr(editions, "public_protection",
+                        lambda facts, period, config: computed.append((period.label, config.language))
+                        or whole(facts, period, config))
+    result = cli("report", "--year", "2024")  # every language of the pack
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    assert computed == [("2024", "en")]
+    folder = env.reports / "public" / "2024"
+    shown = {language: [row[2:] for row in read_csv(folder / language / "tables" / "victims_by_sex.csv")[1:]]
+             for language in ("en", "sq", "sr")}  # the figures, after the code and the language's label
+    assert shown == {language: [["<5"], ["<5"], ["0"], ["0"], ["<5"]] for language in ("en", "sq", "sr")}
+
+
 def test_usage_errors(env, cli):
     assert cli("report", "--month", "2024-13").exit_code == 2
     result = cli("report", "--month", "2024-01", "--year", "2024")
     assert (result.exit_code, result.stderr) == (2, "error: give --month or --year, not both\n")
+
+
+def test_each_chart_on_the_page_is_what_plotlys_own_updates_make_of_its_image(env, refresh):
+    """charts.for_page changes the image's figure as a dict, not through plotly's (validating) objects: for every
+    chart of an edition, public and restricted, the page's figure is what plotly's update methods give, but
+    for properties left empty ({}), which plotly.js reads as unset."""
+    import duckdb
+    import plotly.graph_objects as go
+
+    from pipeline import charts
+    from pipeline.publication import editions
+    from pipeline.publication.periods import Period
+
+    def by_plotly(chart: charts.Chart) -> dict:  # for_page as it was written with plotly's objects
+        fig = go.Figure(chart.figure)
+        fig.update_layout(title=None, meta=None, width=None, height=None, autosize=True, font=dict(size=13),
+                          margin=dict(l=8, r=8, t=12, b=8, autoexpand=True),
+                          legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom",
+                                      font=dict(size=12)))
+        fig.update_xaxes(automargin=True, tickangle=None, autotickangles=[0, 45, 90])
+        fig.update_yaxes(automargin=True)
+        fig.for_each_xaxis(lambda axis: axis.update(title_text="<br>".join(charts.wrap(axis.title.text, 34)))
+                           if axis.title.text else None)
+        fig.update_layout(chart.page_layout)
+        fig.layout.annotations = [a for a in fig.layout.annotations if a.name != charts.PAGE_HTML]
+        return json.loads(fig.to_json())
+
+    def set_only(value):
+        if isinstance(value, dict):
+            return {k: set_only(v) for k, v in value.items() if not (isinstance(v, dict) and not set_only(v))}
+        return [set_only(v) for v in value] if isinstance(value, list) else value
+
+    env.deliver("2024-01", investigations=[INV], victims=[VIC, {**VIC, "victim_id": "V-2", "sex": "M"}])
+    refresh()
+    con = duckdb.connect(str(env.warehouse), read_only=True)
+    try:
+        built = [editions.build(con, Config(), Period.of_year(2024), restricted) for restricted in (False, True)]
+    finally:
+        con.close()
+    compared = 0
+    for edition in built:
+        for chart in edition.charts:
+            page = json.loads(json.dumps(charts.for_page(chart), cls=PlotlyJSONEncoder))
+            assert set_only(page) == set_only(by_plotly(chart)), chart.name
+            assert "title" not in page["layout"] and "meta" not in page["layout"]
+            assert charts.PAGE_HTML not in json.dumps(page)
+            compared += 1
+    assert compared == 2 * len(CHART_TRACES)
+    # the image's own figure is left as it was
+    assert built[0].charts[0].figure.layout.title.text and built[0].charts[0].figure.layout.width == 960
 
 
 # ---------------------------------------------------------------------------------------------- the browser
