@@ -151,7 +151,7 @@ def for_page(chart: Chart) -> dict:
     return fig
 
 
-def updated(target: dict, changes: dict) -> dict:
+def updated(target: dict, changes: dict) -> None:
     """`target` changed in place as plotly's update() changes a figure's properties: a dict merged into the
     dict it meets, None taking the property away, anything else (a list too) put in its place."""
     for key, value in changes.items():
@@ -161,7 +161,6 @@ def updated(target: dict, changes: dict) -> dict:
             updated(target[key], value)
         else:
             target[key] = value
-    return target
 
 
 def wrap(text: str, width: int) -> list[str]:

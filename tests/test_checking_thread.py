@@ -79,7 +79,7 @@ def test_the_checking_thread_keeps_a_bounded_number_of_events_ahead():
 def test_files_checked_by_several_threads_come_out_in_order_and_at_most_that_many_ahead():
     """Each thread checks a file at a time; the events come out file by file in order whichever thread ends
     first, and no file is started more than `threads` files ahead of the one being consumed."""
-    started, consumed_files = [], []
+    started = []
 
     def events(number: int, pause: float):
         started.append(number)
@@ -93,7 +93,6 @@ def test_files_checked_by_several_threads_come_out_in_order_and_at_most_that_man
     for event in validate._ahead(files, depth=2, threads=2):
         out.append(event)
         if event[1] == 0:
-            consumed_files.append(event[0])
             assert max(started) <= event[0] + 1, (started, event)
     assert out == [(n, i) for n in range(8) for i in range(3)]
     assert sorted(started) == list(range(8))

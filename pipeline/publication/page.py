@@ -6,8 +6,8 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
-import plotly.io
 import pandas as pd
+import plotly.io
 from markupsafe import Markup
 
 from contracts import codes, pack
